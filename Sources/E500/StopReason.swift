@@ -1,0 +1,27 @@
+/// Why `Core.run` returned: the core runs until something needs the outside
+/// world, the way KVM_RUN returns with an exit reason.
+public enum StopReason: Equatable, Sendable {
+    /// `sc` executed; `pc` already points past it (as SRR0 would).
+    case systemCall
+    /// An instruction word the core does not implement or that is invalid
+    /// at this privilege level; `pc` points at it.
+    case illegalInstruction(word: UInt32)
+    /// A privileged instruction executed in user mode; `pc` points at it.
+    case privilegedInstruction(word: UInt32)
+    /// A load, store or fetch touched an address with no (or the wrong)
+    /// mapping; `pc` points at the faulting instruction.
+    case memoryFault(address: UInt32, access: MemoryAccess)
+    /// A `tw`/`twi` trap condition was met (Linux delivers SIGTRAP).
+    case trap
+    /// An alignment interrupt (e.g. `lwarx` on an unaligned address, or
+    /// `dcbz` outside RAM); `pc` points at it.
+    case alignment(address: UInt32)
+    /// The instruction budget given to `run` is used up.
+    case instructionLimit
+}
+
+public enum MemoryAccess: UInt8, Sendable {
+    case read = 1
+    case write = 2
+    case execute = 4
+}
