@@ -38,6 +38,12 @@ public final class Core {
 
     /// Reservation set by `lwarx`, cleared by `stwcx.` (nil when none).
     public var reservation: UInt32? = nil
+    /// The word `lwarx` read; like QEMU's user mode, `stwcx.` succeeds only if
+    /// memory still holds it (another process sharing the page may have stored).
+    var reservationValue: UInt32 = 0
+
+    /// e500mc's L1 data cache line: what `dcbz` zeroes.
+    public static let cacheLineSize: UInt32 = 64
 
     /// Time base, advanced by one per executed instruction in user mode.
     public var timeBase: UInt64 = 0

@@ -2,8 +2,252 @@ import PowerISA
 
 extension Core {
     /// Runs until something needs the outside world or `limit` instructions retire.
-    /// (Placeholder while the interpreter is being written.)
     public func run(limit: UInt64) -> StopReason {
-        .illegalInstruction(word: 0)
+        let table = DecodeTable.shared
+        var executed: UInt64 = 0
+        defer {
+            instructionsExecuted &+= executed
+            timeBase &+= executed
+        }
+        pendingStop = nil
+        while executed < limit {
+            // Fetch through the cached code page.
+            let pc = self.pc
+            if pc & Core.pageMask != fetchTag {
+                guard let page = translator.hostPage(for: pc, access: .execute) else {
+                    return .memoryFault(address: pc, access: .execute)
+                }
+                fetchTag = pc & Core.pageMask
+                fetchPage = page
+            }
+            let word = UInt32(bigEndian: fetchPage.unsafelyUnwrapped.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
+            if let hook = traceHook { hook(pc, word) }
+            let i = Instruction(word)
+            let op = table.decode(word)
+            // Most instructions fall through to the next one; branches overwrite `next`.
+            var next = pc &+ 4
+
+            switch op {
+            // MARK: Integer arithmetic
+            case .addi: gpr[i.rD] = (i.rA == 0 ? 0 : gpr[i.rA]) &+ UInt32(bitPattern: i.simm)
+            case .addis: gpr[i.rD] = (i.rA == 0 ? 0 : gpr[i.rA]) &+ (UInt32(bitPattern: i.simm) << 16)
+            case .addic: gpr[i.rD] = addCarrying(gpr[i.rA], UInt32(bitPattern: i.simm), 0)
+            case .addicRecord:
+                gpr[i.rD] = addCarrying(gpr[i.rA], UInt32(bitPattern: i.simm), 0)
+                setCR0(gpr[i.rD])
+            case .subfic: gpr[i.rD] = addCarrying(~gpr[i.rA], UInt32(bitPattern: i.simm), 1)
+            case .mulli: gpr[i.rD] = UInt32(bitPattern: Int32(bitPattern: gpr[i.rA]) &* i.simm)
+            case .add, .addc, .adde, .addme, .addze, .subf, .subfc, .subfe, .subfme, .subfze, .neg:
+                arithmetic(op, i)
+            case .mullw, .mulhw, .mulhwu, .divw, .divwu:
+                multiplyDivide(op, i)
+            // MARK: Logical
+            case .ori: gpr[i.rA] = gpr[i.rS] | i.uimm
+            case .oris: gpr[i.rA] = gpr[i.rS] | (i.uimm << 16)
+            case .xori: gpr[i.rA] = gpr[i.rS] ^ i.uimm
+            case .xoris: gpr[i.rA] = gpr[i.rS] ^ (i.uimm << 16)
+            case .andiRecord:
+                gpr[i.rA] = gpr[i.rS] & i.uimm
+                setCR0(gpr[i.rA])
+            case .andisRecord:
+                gpr[i.rA] = gpr[i.rS] & (i.uimm << 16)
+                setCR0(gpr[i.rA])
+            case .and: logical(i, gpr[i.rS] & gpr[i.rB])
+            case .andc: logical(i, gpr[i.rS] & ~gpr[i.rB])
+            case .or: logical(i, gpr[i.rS] | gpr[i.rB])
+            case .orc: logical(i, gpr[i.rS] | ~gpr[i.rB])
+            case .xor: logical(i, gpr[i.rS] ^ gpr[i.rB])
+            case .nand: logical(i, ~(gpr[i.rS] & gpr[i.rB]))
+            case .nor: logical(i, ~(gpr[i.rS] | gpr[i.rB]))
+            case .eqv: logical(i, ~(gpr[i.rS] ^ gpr[i.rB]))
+            case .extsb: logical(i, UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: gpr[i.rS]))))
+            case .extsh: logical(i, UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[i.rS]))))
+            case .cntlzw: logical(i, UInt32(gpr[i.rS].leadingZeroBitCount))
+            case .popcntb: gpr[i.rA] = populationCountPerByte(gpr[i.rS])
+            case .cmpb: gpr[i.rA] = compareBytes(gpr[i.rS], gpr[i.rB])
+            // MARK: Rotate and shift
+            case .rlwinm: logical(i, rotateLeft(gpr[i.rS], i.sh) & rotateMask(i.mb, i.me))
+            case .rlwnm: logical(i, rotateLeft(gpr[i.rS], gpr[i.rB] & 31) & rotateMask(i.mb, i.me))
+            case .rlwimi:
+                let m = rotateMask(i.mb, i.me)
+                logical(i, (rotateLeft(gpr[i.rS], i.sh) & m) | (gpr[i.rA] & ~m))
+            case .slw:
+                let n = gpr[i.rB] & 63
+                logical(i, n < 32 ? gpr[i.rS] << n : 0)
+            case .srw:
+                let n = gpr[i.rB] & 63
+                logical(i, n < 32 ? gpr[i.rS] >> n : 0)
+            case .sraw: logical(i, shiftRightAlgebraic(gpr[i.rS], gpr[i.rB] & 63))
+            case .srawi: logical(i, shiftRightAlgebraic(gpr[i.rS], i.sh))
+            // MARK: Compare and trap
+            case .cmpi: compare(i.crfD, Int32(bitPattern: gpr[i.rA]) < i.simm, Int32(bitPattern: gpr[i.rA]) > i.simm)
+            case .cmp:
+                let a = Int32(bitPattern: gpr[i.rA]), b = Int32(bitPattern: gpr[i.rB])
+                compare(i.crfD, a < b, a > b)
+            case .cmpli: compare(i.crfD, gpr[i.rA] < i.uimm, gpr[i.rA] > i.uimm)
+            case .cmpl: compare(i.crfD, gpr[i.rA] < gpr[i.rB], gpr[i.rA] > gpr[i.rB])
+            case .twi:
+                if trapCondition(i.bo, gpr[i.rA], UInt32(bitPattern: i.simm)) { return .trap }
+            case .tw:
+                if trapCondition(i.bo, gpr[i.rA], gpr[i.rB]) { return .trap }
+            case .isel:
+                let condition = (cr >> (31 - UInt32(i.rC))) & 1 != 0
+                gpr[i.rD] = condition ? (i.rA == 0 ? 0 : gpr[i.rA]) : gpr[i.rB]
+            // MARK: Branches
+            case .b:
+                if i.lk { lr = pc &+ 4 }
+                next = (i.aa ? 0 : pc) &+ UInt32(bitPattern: i.li)
+            case .bc:
+                if branchTaken(i.bo, i.bi) { next = (i.aa ? 0 : pc) &+ UInt32(bitPattern: i.bd) }
+                if i.lk { lr = pc &+ 4 }
+            case .bclr:
+                let target = lr & ~3
+                if branchTaken(i.bo, i.bi) { next = target }
+                if i.lk { lr = pc &+ 4 }
+            case .bcctr:
+                // BO[2] = 0 (decrement CTR) is an invalid form for bcctr.
+                guard i.bo & 4 != 0 else { return stop(.illegalInstruction(word: word), executed: &executed) }
+                if branchTaken(i.bo, i.bi) { next = ctr & ~3 }
+                if i.lk { lr = pc &+ 4 }
+            case .sc:
+                self.pc = next
+                executed &+= 1
+                return .systemCall
+            // MARK: Condition register
+            case .mcrf:
+                let field = (cr >> (28 - 4 * UInt32(i.crfS))) & 0xF
+                setCRField(i.crfD, field)
+            case .crand, .cror, .crxor, .crnand, .crnor, .creqv, .crandc, .crorc:
+                conditionRegisterLogical(op, i)
+            case .mfcr:
+                // mfocrf (bit 11 set) copies one field and leaves the others undefined; QEMU zeroes them.
+                if i.word & 0x0010_0000 != 0 {
+                    gpr[i.rD] = cr & fieldMask(i.crm)
+                } else {
+                    gpr[i.rD] = cr
+                }
+            case .mtcrf:
+                let mask = fieldMask(i.crm)
+                cr = (cr & ~mask) | (gpr[i.rS] & mask)
+            case .mcrxr:
+                setCRField(i.crfD, xerSO << 3 | xerOV << 2 | xerCA << 1)
+                xerSO = 0; xerOV = 0; xerCA = 0
+            // MARK: Loads and stores
+            case .lwz: loadInt(i, ea: displacementEA(i), size: 4, update: false)
+            case .lwzu: loadInt(i, ea: gpr[i.rA] &+ UInt32(bitPattern: i.simm), size: 4, update: true)
+            case .lbz: loadInt(i, ea: displacementEA(i), size: 1, update: false)
+            case .lbzu: loadInt(i, ea: gpr[i.rA] &+ UInt32(bitPattern: i.simm), size: 1, update: true)
+            case .lhz: loadInt(i, ea: displacementEA(i), size: 2, update: false)
+            case .lhzu: loadInt(i, ea: gpr[i.rA] &+ UInt32(bitPattern: i.simm), size: 2, update: true)
+            case .lha: loadInt(i, ea: displacementEA(i), size: 2, update: false, signed: true)
+            case .lhau: loadInt(i, ea: gpr[i.rA] &+ UInt32(bitPattern: i.simm), size: 2, update: true, signed: true)
+            case .stw: storeInt(i, ea: displacementEA(i), size: 4, update: false)
+            case .stwu: storeInt(i, ea: gpr[i.rA] &+ UInt32(bitPattern: i.simm), size: 4, update: true)
+            case .stb: storeInt(i, ea: displacementEA(i), size: 1, update: false)
+            case .stbu: storeInt(i, ea: gpr[i.rA] &+ UInt32(bitPattern: i.simm), size: 1, update: true)
+            case .sth: storeInt(i, ea: displacementEA(i), size: 2, update: false)
+            case .sthu: storeInt(i, ea: gpr[i.rA] &+ UInt32(bitPattern: i.simm), size: 2, update: true)
+            case .lwzx: loadInt(i, ea: indexedEA(i), size: 4, update: false)
+            case .lwzux: loadInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 4, update: true)
+            case .lbzx: loadInt(i, ea: indexedEA(i), size: 1, update: false)
+            case .lbzux: loadInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 1, update: true)
+            case .lhzx: loadInt(i, ea: indexedEA(i), size: 2, update: false)
+            case .lhzux: loadInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 2, update: true)
+            case .lhax: loadInt(i, ea: indexedEA(i), size: 2, update: false, signed: true)
+            case .lhaux: loadInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 2, update: true, signed: true)
+            case .stwx: storeInt(i, ea: indexedEA(i), size: 4, update: false)
+            case .stwux: storeInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 4, update: true)
+            case .stbx: storeInt(i, ea: indexedEA(i), size: 1, update: false)
+            case .stbux: storeInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 1, update: true)
+            case .sthx: storeInt(i, ea: indexedEA(i), size: 2, update: false)
+            case .sthux: storeInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 2, update: true)
+            case .lhbrx:
+                let v = load16(indexedEA(i))
+                if pendingStop == nil { gpr[i.rD] = UInt32(UInt16(truncatingIfNeeded: v).byteSwapped) }
+            case .lwbrx:
+                let v = load32(indexedEA(i))
+                if pendingStop == nil { gpr[i.rD] = v.byteSwapped }
+            case .sthbrx: store16(indexedEA(i), UInt32(UInt16(truncatingIfNeeded: gpr[i.rS]).byteSwapped))
+            case .stwbrx: store32(indexedEA(i), gpr[i.rS].byteSwapped)
+            case .lmw: loadMultiple(i)
+            case .stmw: storeMultiple(i)
+            case .lswi: loadString(i.rD, ea: i.rA == 0 ? 0 : gpr[i.rA], count: i.rB == 0 ? 32 : UInt32(i.rB))
+            case .lswx: loadString(i.rD, ea: indexedEA(i), count: xerByteCount)
+            case .stswi: storeString(i.rS, ea: i.rA == 0 ? 0 : gpr[i.rA], count: i.rB == 0 ? 32 : UInt32(i.rB))
+            case .stswx: storeString(i.rS, ea: indexedEA(i), count: xerByteCount)
+            case .lwarx:
+                let ea = indexedEA(i)
+                if ea & 3 != 0 { return stop(.alignment(address: ea), executed: &executed) }
+                let v = load32(ea)
+                if pendingStop == nil {
+                    gpr[i.rD] = v
+                    reservation = ea
+                    reservationValue = v
+                }
+            case .stwcxRecord:
+                let ea = indexedEA(i)
+                if ea & 3 != 0 { return stop(.alignment(address: ea), executed: &executed) }
+                storeConditional(i, ea)
+            // MARK: Barriers and caches
+            case .sync, .isync, .mbar, .dcbt, .dcbtst:
+                break
+            case .dcbf, .dcbst, .icbi:
+                // No caches to manage, but the access is checked like a load.
+                _ = canRead(indexedEA(i), 1)
+            case .dcbz:
+                let line = indexedEA(i) & ~(Core.cacheLineSize - 1)
+                if canWrite(line, Core.cacheLineSize) {
+                    for k in stride(from: 0, to: Core.cacheLineSize, by: 4) { store32(line &+ k, 0) }
+                }
+            // MARK: Special-purpose registers
+            case .mfspr, .mftb:
+                guard let v = readUserSPR(i.spr, executed: executed) else {
+                    return stop(op == .mftb || i.spr & 0x10 == 0 ? .illegalInstruction(word: word) : .privilegedInstruction(word: word), executed: &executed)
+                }
+                gpr[i.rD] = v
+            case .mtspr:
+                guard writeUserSPR(i.spr, gpr[i.rS]) else {
+                    return stop(i.spr & 0x10 == 0 ? .illegalInstruction(word: word) : .privilegedInstruction(word: word), executed: &executed)
+                }
+            case .mfpmr:
+                // User-readable performance monitor registers are not modelled.
+                return stop(.illegalInstruction(word: word), executed: &executed)
+            case .wait:
+                // In user mode `wait` is just a hint that nothing is to be done.
+                break
+            // MARK: Floating point
+            case .lfs, .lfsu, .lfd, .lfdu, .stfs, .stfsu, .stfd, .stfdu,
+                 .lfsx, .lfsux, .lfdx, .lfdux, .stfsx, .stfsux, .stfdx, .stfdux, .stfiwx:
+                floatingPointLoadStore(op, i)
+            case .fadd, .fadds, .fsub, .fsubs, .fmul, .fmuls, .fdiv, .fdivs, .fsqrt, .fsqrts,
+                 .fmadd, .fmadds, .fmsub, .fmsubs, .fnmadd, .fnmadds, .fnmsub, .fnmsubs,
+                 .fres, .frsqrte, .fsel, .frsp, .fctiw, .fctiwz, .fcmpu, .fcmpo,
+                 .fmr, .fneg, .fabs, .fnabs, .mffs, .mtfsf, .mtfsfi, .mtfsb0, .mtfsb1, .mcrfs:
+                if !floatingPoint(op, i) { return stop(.illegalInstruction(word: word), executed: &executed) }
+            // MARK: Supervisor
+            case .mfmsr, .mtmsr, .wrtee, .wrteei, .rfi, .rfci, .rfmci, .rfdi, .mfdcr, .mtdcr, .mtpmr,
+                 .tlbwe, .tlbre, .tlbsx, .tlbivax, .tlbilx, .tlbsync, .msgsnd, .msgclr, .dcbi,
+                 .dcbtls, .dcbtstls, .icbtls, .icblc, .dcblc:
+                return stop(.privilegedInstruction(word: word), executed: &executed)
+            case .invalid:
+                return stop(.illegalInstruction(word: word), executed: &executed)
+            }
+
+            if let reason = pendingStop {
+                // The instruction faulted: it does not retire and the PC stays on it.
+                pendingStop = nil
+                return reason
+            }
+            self.pc = next
+            executed &+= 1
+        }
+        return .instructionLimit
+    }
+
+    /// Leaves the loop without retiring the current instruction.
+    @inline(never)
+    func stop(_ reason: StopReason, executed: inout UInt64) -> StopReason {
+        pendingStop = nil
+        return reason
     }
 }
