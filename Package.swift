@@ -30,5 +30,6 @@ let package = Package(
         .testTarget(name: "PowerISATests", dependencies: ["PowerISA"]),
         .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA"]),
         .testTarget(name: "DifferentialTests", dependencies: []),
+        .testTarget(name: "RandomSequenceTests", dependencies: ["PowerISA"]),
     ]
 )

@@ -33,14 +33,47 @@ extension Core {
 
     /// FP arithmetic and FPSCR instructions; false if not implemented.
     func floatingPoint(_ op: Opcode, _ i: Instruction) -> Bool {
+        let a = fpr[i.rA], b = fpr[i.rB], c = fpr[i.rC]
+        var enabled = false
+        var result: UInt64? = nil
         switch op {
-        case .fmr: fpr[i.rD] = fpr[i.rB]
-        case .fneg: fpr[i.rD] = fpr[i.rB] ^ (1 << 63)
-        case .fabs: fpr[i.rD] = fpr[i.rB] & ~(1 << 63)
-        case .fnabs: fpr[i.rD] = fpr[i.rB] | (1 << 63)
+        case .fadd, .fadds: result = FPU.add(a, b, single: op == .fadds, fpscr: &fpscr, enabledException: &enabled)
+        case .fsub, .fsubs: result = FPU.sub(a, b, single: op == .fsubs, fpscr: &fpscr, enabledException: &enabled)
+        case .fmul, .fmuls: result = FPU.mul(a, c, single: op == .fmuls, fpscr: &fpscr, enabledException: &enabled)
+        case .fdiv, .fdivs: result = FPU.div(a, b, single: op == .fdivs, fpscr: &fpscr, enabledException: &enabled)
+        case .fsqrt, .fsqrts: result = FPU.sqrt(b, single: op == .fsqrts, fpscr: &fpscr, enabledException: &enabled)
+        case .fmadd, .fmadds:
+            result = FPU.multiplyAdd(a, c, b, kind: .fmadd, single: op == .fmadds, fpscr: &fpscr, enabledException: &enabled)
+        case .fmsub, .fmsubs:
+            result = FPU.multiplyAdd(a, c, b, kind: .fmsub, single: op == .fmsubs, fpscr: &fpscr, enabledException: &enabled)
+        case .fnmadd, .fnmadds:
+            result = FPU.multiplyAdd(a, c, b, kind: .fnmadd, single: op == .fnmadds, fpscr: &fpscr, enabledException: &enabled)
+        case .fnmsub, .fnmsubs:
+            result = FPU.multiplyAdd(a, c, b, kind: .fnmsub, single: op == .fnmsubs, fpscr: &fpscr, enabledException: &enabled)
+        case .fres: result = FPU.reciprocalEstimate(b, fpscr: &fpscr, enabledException: &enabled)
+        case .frsqrte: result = FPU.reciprocalSqrtEstimate(b, fpscr: &fpscr, enabledException: &enabled)
+        case .frsp: result = FPU.roundToSingle(b, fpscr: &fpscr, enabledException: &enabled)
+        case .fctiw, .fctiwz:
+            result = FPU.convertToInt32(b, roundTowardZero: op == .fctiwz, fpscr: &fpscr, enabledException: &enabled)
+        case .fsel: result = FPU.select(a, c, b)
+        case .fmr: result = b
+        case .fneg: result = FPU.negate(b)
+        case .fabs: result = FPU.absolute(b)
+        case .fnabs: result = FPU.negativeAbsolute(b)
+        case .fcmpu, .fcmpo:
+            let field = FPU.compare(a, b, ordered: op == .fcmpo, fpscr: &fpscr, enabledException: &enabled)
+            setCRField(i.crfD, field)
+        case .mffs: result = FPU.mffs(fpscr)
+        case .mtfsf: FPU.mtfsf(fields: i.flm, value: b, fpscr: &fpscr, enabledException: &enabled)
+        case .mtfsfi: FPU.mtfsfi(field: UInt32(i.crfD), immediate: i.imm4, fpscr: &fpscr, enabledException: &enabled)
+        case .mtfsb0: FPU.mtfsb0(bit: UInt32(i.rD), fpscr: &fpscr)
+        case .mtfsb1: FPU.mtfsb1(bit: UInt32(i.rD), fpscr: &fpscr, enabledException: &enabled)
+        case .mcrfs: setCRField(i.crfD, FPU.mcrfs(field: UInt32(i.crfS), fpscr: &fpscr))
         default: return false
         }
-        if i.rc { setCR1() }
+        if let result { fpr[i.rD] = result }
+        if i.rc && op != .fcmpu && op != .fcmpo && op != .mcrfs { setCR1() }
+        if enabled { pendingStop = .floatingPointException }
         return true
     }
 
@@ -48,7 +81,6 @@ extension Core {
     @inline(__always)
     func setCR1() { setCRField(1, fpscr >> 28) }
 
-    // Placeholders for the FPU's exact conversions.
-    func singleToDouble(_ s: UInt32) -> UInt64 { Double(Float(bitPattern: s)).bitPattern }
-    func doubleToSingle(_ d: UInt64) -> UInt32 { Float(Double(bitPattern: d)).bitPattern }
+    func singleToDouble(_ s: UInt32) -> UInt64 { FPU.loadSingle(s) }
+    func doubleToSingle(_ d: UInt64) -> UInt32 { FPU.storeSingle(d) }
 }

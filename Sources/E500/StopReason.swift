@@ -16,6 +16,9 @@ public enum StopReason: Equatable, Sendable {
     /// An alignment interrupt (e.g. `lwarx` on an unaligned address, or
     /// `dcbz` outside RAM); `pc` points at it.
     case alignment(address: UInt32)
+    /// A floating-point instruction raised an exception that FPSCR enables
+    /// (program interrupt, Linux delivers SIGFPE); `pc` points at it.
+    case floatingPointException
     /// The instruction budget given to `run` is used up.
     case instructionLimit
 }

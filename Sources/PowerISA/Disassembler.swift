@@ -138,6 +138,9 @@ public enum Disassembler {
             return nil
         case .bc, .bclr, .bcctr:
             return branch(op, i, address)
+        // The FPSCR instructions name FPSCR fields and bits by number.
+        case .mtfsfi: return ("mtfsfi" + dot, "\(i.crfD),\(i.imm4)")
+        case .mtfsb0, .mtfsb1: return ("\(op)" + dot, String(i.rD))
         default:
             return nil
         }

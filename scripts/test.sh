@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): installs what it needs, builds
+# the guest test programs and busybox (cached outside the repo), builds
+# Trapeze optimized, and runs every test suite against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TRAPEZE_CACHE="${TRAPEZE_CACHE:-$HOME/.cache/trapeze}"
+export TRAPEZE_ISA_DIR="$TRAPEZE_CACHE/isa"
+
+scripts/install-deps.sh
+echo "==> building ISA test programs into $TRAPEZE_ISA_DIR"
+make -s -C Guest/isa OUT="$TRAPEZE_ISA_DIR"
+echo "==> building busybox (cached)"
+Guest/busybox/build.sh
+echo "==> building trapeze (release)"
+swift build -c release
+echo "==> unit, differential and random-sequence tests"
+swift test -c release
+echo "==> FPU regression against qemu-ppc"
+Guest/isa/fpu/check.sh "$(swift build -c release --show-bin-path)/trapeze"
+echo "==> busybox under trapeze vs qemu-ppc"
+Guest/busybox/check.sh "$(swift build -c release --show-bin-path)/trapeze"
