@@ -41,7 +41,10 @@ extension Core {
         case .fsub, .fsubs: result = FPU.sub(a, b, single: op == .fsubs, fpscr: &fpscr, enabledException: &enabled)
         case .fmul, .fmuls: result = FPU.mul(a, c, single: op == .fmuls, fpscr: &fpscr, enabledException: &enabled)
         case .fdiv, .fdivs: result = FPU.div(a, b, single: op == .fdivs, fpscr: &fpscr, enabledException: &enabled)
-        case .fsqrt, .fsqrts: result = FPU.sqrt(b, single: op == .fsqrts, fpscr: &fpscr, enabledException: &enabled)
+        case .fsqrt, .fsqrts:
+            // The e500mc has no square-root unit: fsqrt is an illegal instruction
+            // there (and in QEMU's e500mc model). FPU.sqrt serves other cores.
+            return false
         case .fmadd, .fmadds:
             result = FPU.multiplyAdd(a, c, b, kind: .fmadd, single: op == .fmadds, fpscr: &fpscr, enabledException: &enabled)
         case .fmsub, .fmsubs:
@@ -64,7 +67,11 @@ extension Core {
             let field = FPU.compare(a, b, ordered: op == .fcmpo, fpscr: &fpscr, enabledException: &enabled)
             setCRField(i.crfD, field)
         case .mffs: result = FPU.mffs(fpscr)
-        case .mtfsf: FPU.mtfsf(fields: i.flm, value: b, fpscr: &fpscr, enabledException: &enabled)
+        case .mtfsf:
+            // W = 1 (bit 15) selects FPSCR fields this 32-bit FPSCR lacks; L = 1 (bit 6) writes all fields.
+            if i.word & 0x0001_0000 != 0 { return false }
+            let fields = i.word & 0x0200_0000 != 0 ? 0xFF : i.flm
+            FPU.mtfsf(fields: fields, value: b, fpscr: &fpscr, enabledException: &enabled)
         case .mtfsfi: FPU.mtfsfi(field: UInt32(i.crfD), immediate: i.imm4, fpscr: &fpscr, enabledException: &enabled)
         case .mtfsb0: FPU.mtfsb0(bit: UInt32(i.rD), fpscr: &fpscr)
         case .mtfsb1: FPU.mtfsb1(bit: UInt32(i.rD), fpscr: &fpscr, enabledException: &enabled)

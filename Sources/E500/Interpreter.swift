@@ -5,14 +5,17 @@ extension Core {
     public func run(limit: UInt64) -> StopReason {
         let table = DecodeTable.shared
         var executed: UInt64 = 0
+        // The PC lives in a local while running; every exit stores it back
+        // (pointing at the instruction that stopped, or past `sc`).
+        var pc = self.pc
         defer {
+            self.pc = pc
             instructionsExecuted &+= executed
             timeBase &+= executed
         }
         pendingStop = nil
         while executed < limit {
             // Fetch through the cached code page.
-            let pc = self.pc
             if pc & Core.pageMask != fetchTag {
                 guard let page = translator.hostPage(for: pc, access: .execute) else {
                     return .memoryFault(address: pc, access: .execute)
@@ -110,7 +113,7 @@ extension Core {
                 if branchTaken(i.bo, i.bi) { next = ctr & ~3 }
                 if i.lk { lr = pc &+ 4 }
             case .sc:
-                self.pc = next
+                pc = next
                 executed &+= 1
                 return .systemCall
             // MARK: Condition register
@@ -238,7 +241,7 @@ extension Core {
                 pendingStop = nil
                 return reason
             }
-            self.pc = next
+            pc = next
             executed &+= 1
         }
         return .instructionLimit
