@@ -30,6 +30,7 @@ let package = Package(
         .testTarget(name: "PowerISATests", dependencies: ["PowerISA"]),
         .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA"]),
         .testTarget(name: "DifferentialTests", dependencies: []),
+        .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
         .testTarget(name: "RandomSequenceTests", dependencies: ["PowerISA"]),
     ]
 )
