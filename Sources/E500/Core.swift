@@ -63,8 +63,17 @@ public final class Core {
     var fetchTag: UInt32 = 1
     var fetchPage: UnsafeMutableRawPointer? = nil
 
-    // Set by a handler that could not complete (a fault); the loop returns it.
-    var pendingStop: StopReason? = nil
+    // Set by a handler that could not complete (a fault); the loop returns
+    // `pendingStop`. The Bool is what the hot path tests: one byte, not an
+    // optional enum with a payload.
+    var stopPending = false
+    var pendingStop: StopReason = .instructionLimit
+
+    @inline(never)
+    func requestStop(_ reason: StopReason) {
+        pendingStop = reason
+        stopPending = true
+    }
 
     public init(translator: MemoryTranslator) {
         self.translator = translator

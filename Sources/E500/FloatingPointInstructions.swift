@@ -15,11 +15,11 @@ extension Core {
         switch op {
         case .lfs, .lfsu, .lfsx, .lfsux:
             let v = load32(ea)
-            guard pendingStop == nil else { return }
+            guard !stopPending else { return }
             fpr[i.rD] = singleToDouble(v)
         case .lfd, .lfdu, .lfdx, .lfdux:
             let v = load64(ea)
-            guard pendingStop == nil else { return }
+            guard !stopPending else { return }
             fpr[i.rD] = v
         case .stfs, .stfsu, .stfsx, .stfsux:
             store32(ea, doubleToSingle(fpr[i.rS]))
@@ -28,7 +28,7 @@ extension Core {
         default /* stfd family */:
             store64(ea, fpr[i.rS])
         }
-        if update && pendingStop == nil { gpr[i.rA] = ea }
+        if update && !stopPending { gpr[i.rA] = ea }
     }
 
     /// FP arithmetic and FPSCR instructions; false if not implemented.
@@ -80,7 +80,7 @@ extension Core {
         }
         if let result { fpr[i.rD] = result }
         if i.rc && op != .fcmpu && op != .fcmpo && op != .mcrfs { setCR1() }
-        if enabled { pendingStop = .floatingPointException }
+        if enabled { requestStop(.floatingPointException) }
         return true
     }
 

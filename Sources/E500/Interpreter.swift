@@ -13,7 +13,8 @@ extension Core {
             instructionsExecuted &+= executed
             timeBase &+= executed
         }
-        pendingStop = nil
+        stopPending = false
+        let decodeTable = table.table
         while executed < limit {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
@@ -26,7 +27,7 @@ extension Core {
             let word = UInt32(bigEndian: fetchPage.unsafelyUnwrapped.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
             if let hook = traceHook { hook(pc, word) }
             let i = Instruction(word)
-            let op = table.decode(word)
+            let op = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
             // Most instructions fall through to the next one; branches overwrite `next`.
             var next = pc &+ 4
 
@@ -166,10 +167,10 @@ extension Core {
             case .sthux: storeInt(i, ea: gpr[i.rA] &+ gpr[i.rB], size: 2, update: true)
             case .lhbrx:
                 let v = load16(indexedEA(i))
-                if pendingStop == nil { gpr[i.rD] = UInt32(UInt16(truncatingIfNeeded: v).byteSwapped) }
+                if !stopPending { gpr[i.rD] = UInt32(UInt16(truncatingIfNeeded: v).byteSwapped) }
             case .lwbrx:
                 let v = load32(indexedEA(i))
-                if pendingStop == nil { gpr[i.rD] = v.byteSwapped }
+                if !stopPending { gpr[i.rD] = v.byteSwapped }
             case .sthbrx: store16(indexedEA(i), UInt32(UInt16(truncatingIfNeeded: gpr[i.rS]).byteSwapped))
             case .stwbrx: store32(indexedEA(i), gpr[i.rS].byteSwapped)
             case .lmw: loadMultiple(i)
@@ -182,7 +183,7 @@ extension Core {
                 let ea = indexedEA(i)
                 if ea & 3 != 0 { return stop(.alignment(address: ea), executed: &executed) }
                 let v = load32(ea)
-                if pendingStop == nil {
+                if !stopPending {
                     gpr[i.rD] = v
                     reservation = ea
                     reservationValue = v
@@ -192,7 +193,7 @@ extension Core {
                 if ea & 3 != 0 { return stop(.alignment(address: ea), executed: &executed) }
                 storeConditional(i, ea)
             // MARK: Barriers and caches
-            case .sync, .isync, .mbar, .dcbt, .dcbtst:
+            case .sync, .isync, .mbar, .dcbt, .dcbtst, .icbt, .dcba:
                 break
             case .dcbf, .dcbst, .icbi:
                 // No caches to manage, but the access is checked like a load.
@@ -236,10 +237,10 @@ extension Core {
                 return stop(.illegalInstruction(word: word), executed: &executed)
             }
 
-            if let reason = pendingStop {
+            if stopPending {
                 // The instruction faulted: it does not retire and the PC stays on it.
-                pendingStop = nil
-                return reason
+                stopPending = false
+                return pendingStop
             }
             pc = next
             executed &+= 1
@@ -250,7 +251,7 @@ extension Core {
     /// Leaves the loop without retiring the current instruction.
     @inline(never)
     func stop(_ reason: StopReason, executed: inout UInt64) -> StopReason {
-        pendingStop = nil
+        stopPending = false
         return reason
     }
 }

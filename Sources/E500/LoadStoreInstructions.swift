@@ -24,7 +24,7 @@ extension Core {
         case 2: v = load16(ea)
         default: v = load32(ea)
         }
-        guard pendingStop == nil else { return }
+        guard !stopPending else { return }
         if signed { v = UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: v))) }
         if update { gpr[i.rA] = ea }
         gpr[i.rD] = v
@@ -38,7 +38,7 @@ extension Core {
         case 2: store16(ea, v)
         default: store32(ea, v)
         }
-        if update && pendingStop == nil { gpr[i.rA] = ea }
+        if update && !stopPending { gpr[i.rA] = ea }
     }
 
     func loadMultiple(_ i: Instruction) {

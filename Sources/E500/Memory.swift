@@ -37,7 +37,7 @@ extension Core {
 
     @inline(never)
     func fault(_ ea: UInt32, _ access: MemoryAccess) {
-        if pendingStop == nil { pendingStop = .memoryFault(address: ea, access: access) }
+        if !stopPending { requestStop(.memoryFault(address: ea, access: access)) }
     }
 
     /// Byte-wise access for page-crossing and faulting cases. Checks every byte

@@ -70,7 +70,7 @@ public enum Opcode: UInt16, CaseIterable, Sendable {
     case lswi, lswx, stswi, stswx
     case lwarx, stwcxRecord
     // Memory barriers and caches
-    case sync, isync, mbar, dcbz, dcbf, dcbst, dcbt, dcbtst, icbi, dcbi
+    case sync, isync, mbar, dcbz, dcbf, dcbst, dcbt, dcbtst, icbi, dcbi, icbt, dcba
     // Special-purpose registers and time base
     case mfspr, mtspr, mftb
     // Floating-point loads and stores
@@ -230,6 +230,9 @@ public enum InstructionTable {
         add(.dcbi, "dcbi", 31, 470, .X, [.rA0, .rB], .privileged)
         add(.icbi, "icbi", 31, 982, .X, [.rA0, .rB])
         add(.dcbz, "dcbz", 31, 1014, .X, [.rA0, .rB], .store)
+        // Cache touch and allocate hints: glibc's memcpy uses icbt/dcba on e500mc.
+        add(.icbt, "icbt", 31, 22, .X, [.rA0, .rB])
+        add(.dcba, "dcba", 31, 758, .X, [.rA0, .rB])
         // SPRs and time base
         add(.mfspr, "mfspr", 31, 339, .XFX, [.rD, .spr], .sprPrivilege)
         add(.mtspr, "mtspr", 31, 467, .XFX, [.spr, .rS], .sprPrivilege)
