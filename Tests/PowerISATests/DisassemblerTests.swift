@@ -81,7 +81,7 @@ import PowerISA
         (0, 0x7C64_0191, "subfze. r3,r4"),
         (0, 0x7F80_0400, "mcrxr   cr7"),
         (0, 0x4C9C_0000, "mcrf    cr1,cr7"),
-        (0, 0x0000_0000, ".long   0x0"),
+        (0, 0x0000_0000, ".long 0x0"),
     ]
 
     @Test(arguments: objdump.indices)
