@@ -29,8 +29,7 @@ let package = Package(
             ]),
         .testTarget(name: "PowerISATests", dependencies: ["PowerISA"]),
         .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA"]),
-        .testTarget(name: "DifferentialTests", dependencies: []),
+        .testTarget(name: "DifferentialTests", dependencies: ["PowerISA"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
-        .testTarget(name: "RandomSequenceTests", dependencies: ["PowerISA"]),
     ]
 )

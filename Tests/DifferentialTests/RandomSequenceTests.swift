@@ -18,16 +18,20 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try assembly.write(to: dir.appendingPathComponent("blocks.S"), atomically: true, encoding: .utf8)
         try driver.write(to: dir.appendingPathComponent("driver.c"), atomically: true, encoding: .utf8)
-        let program = dir.appendingPathComponent("random").path
-        let cc = try Tool.run("powerpc-linux-gnu-gcc", ["-static", "-O1", "-o", program,
-                                                         dir.appendingPathComponent("driver.c").path,
-                                                         dir.appendingPathComponent("blocks.S").path])
-        try #require(cc.status == 0, "cross compiler failed: \(cc.stderr)")
-        let qemu = try Tool.run("qemu-ppc", ["-cpu", "e500mc", program])
-        try #require(qemu.status == 0, "qemu-ppc failed (\(qemu.status)): \(qemu.stderr)")
-        let trapeze = try Tool.run(Tool.trapezeBinary, ["user", program])
-        #expect(trapeze.status == 0, "trapeze exited \(trapeze.status): \(trapeze.stderr)")
-        let expected = qemu.stdout.split(separator: "\n"), got = trapeze.stdout.split(separator: "\n")
+        let program = dir.appendingPathComponent("random")
+        let compiler = URL(fileURLWithPath: "/usr/bin/powerpc-linux-gnu-gcc")
+        let cc = try Runner.run(compiler, ["-static", "-O1", "-o", program.path,
+                                           dir.appendingPathComponent("driver.c").path,
+                                           dir.appendingPathComponent("blocks.S").path],
+                                scratch: dir.appendingPathComponent("cc"))
+        try #require(cc.status == 0, "cross compiler failed: \(Compare.tail(cc.stderr))")
+        let qemuURL = try #require(Locations.qemu(), "qemu-ppc not found (apt-get install qemu-user, or set QEMU_PPC)")
+        let qemu = try Runner.run(qemuURL, ["-cpu", "e500mc", program.path], scratch: dir.appendingPathComponent("qemu"))
+        try #require(qemu.status == 0, "qemu-ppc failed (\(qemu.status)): \(Compare.tail(qemu.stderr))")
+        let trapezeURL = try #require(Locations.trapeze().url, "trapeze executable not found (set TRAPEZE_BIN)")
+        let trapeze = try Runner.run(trapezeURL, ["user", program.path], scratch: dir.appendingPathComponent("trapeze"))
+        #expect(trapeze.status == 0, "trapeze exited \(trapeze.status): \(Compare.tail(trapeze.stderr))")
+        let expected = Compare.lines(qemu.stdout).lines, got = Compare.lines(trapeze.stdout).lines
         #expect(got.count == expected.count, "seed \(seed): \(got.count) blocks printed, qemu printed \(expected.count)")
         if let k = (0..<min(expected.count, got.count)).first(where: { expected[$0] != got[$0] }) {
             // Show the failing block's code so the divergence can be read off directly.
