@@ -239,6 +239,8 @@ static void register_loop(const char *label) {
 }
 
 int main(void) {
+    normalize_signals();
+
     /* 1. signal(): non-rt frames */
     signal(SIGSEGV, h_jump);
     {

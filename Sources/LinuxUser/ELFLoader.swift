@@ -34,7 +34,7 @@ public enum ELFError: Error, Equatable, CustomStringConvertible {
     /// What execve returns to a guest that tries to run such a file: the
     /// kernel's ENOEXEC, except ENOENT for a missing program interpreter
     /// (what Linux reports when PT_INTERP names a file it cannot open).
-    var guestErrno: Errno {
+    package var guestErrno: Errno {
         if case .dynamicallyLinked = self { return .ENOENT }
         return .ENOEXEC
     }
@@ -183,7 +183,7 @@ extension ELFProgram {
     /// segments show as PROT_NONE), then each segment gets its permissions,
     /// its file bytes (whole pages, as mmap of the file would give) and
     /// zeroed bss. Returns nil if a static-pie finds no room.
-    func load(from file: [UInt8], into memory: GuestMemoryMap) -> LoadedProgram? {
+    package func load(from file: [UInt8], into memory: GuestMemoryMap) -> LoadedProgram? {
         let (low, high) = span
         let length = high - UInt64(low)
         guard length <= UInt64(UInt32.max) else { return nil }

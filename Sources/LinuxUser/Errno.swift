@@ -9,44 +9,44 @@ import Glibc
 /// powerpc, an alias of EDEADLK=35 elsewhere). The host is Linux with the
 /// generic numbers, where EDEADLOCK is EDEADLK, so every host errno is also the
 /// guest's: no translation table is needed.
-struct Errno: Error, Equatable, CustomStringConvertible {
-    let code: Int32
+package struct Errno: Error, Equatable, CustomStringConvertible {
+    package let code: Int32
 
-    init(_ code: Int32) { self.code = code }
+    package init(_ code: Int32) { self.code = code }
 
     /// The calling thread's host errno.
-    static var host: Errno { Errno(errno) }
+    package static var host: Errno { Errno(errno) }
 
-    static let EPERM = Errno(1)
-    static let ENOENT = Errno(2)
-    static let ESRCH = Errno(3)
-    static let EINTR = Errno(4)
-    static let EIO = Errno(5)
-    static let E2BIG = Errno(7)
-    static let ENOEXEC = Errno(8)
-    static let EBADF = Errno(9)
-    static let ECHILD = Errno(10)
-    static let EAGAIN = Errno(11)
-    static let ENOMEM = Errno(12)
-    static let EACCES = Errno(13)
-    static let EFAULT = Errno(14)
-    static let EEXIST = Errno(17)
-    static let ENOTDIR = Errno(20)
-    static let EISDIR = Errno(21)
-    static let ENODEV = Errno(19)
-    static let EINVAL = Errno(22)
-    static let ENFILE = Errno(23)
-    static let EMFILE = Errno(24)
-    static let ENOTTY = Errno(25)
-    static let ESPIPE = Errno(29)
-    static let ERANGE = Errno(34)
-    static let ENAMETOOLONG = Errno(36)
-    static let ENOSYS = Errno(38)
-    static let ELOOP = Errno(40)
-    static let EOVERFLOW = Errno(75)
-    static let EOPNOTSUPP = Errno(95)
+    package static let EPERM = Errno(1)
+    package static let ENOENT = Errno(2)
+    package static let ESRCH = Errno(3)
+    package static let EINTR = Errno(4)
+    package static let EIO = Errno(5)
+    package static let E2BIG = Errno(7)
+    package static let ENOEXEC = Errno(8)
+    package static let EBADF = Errno(9)
+    package static let ECHILD = Errno(10)
+    package static let EAGAIN = Errno(11)
+    package static let ENOMEM = Errno(12)
+    package static let EACCES = Errno(13)
+    package static let EFAULT = Errno(14)
+    package static let EEXIST = Errno(17)
+    package static let ENOTDIR = Errno(20)
+    package static let EISDIR = Errno(21)
+    package static let ENODEV = Errno(19)
+    package static let EINVAL = Errno(22)
+    package static let ENFILE = Errno(23)
+    package static let EMFILE = Errno(24)
+    package static let ENOTTY = Errno(25)
+    package static let ESPIPE = Errno(29)
+    package static let ERANGE = Errno(34)
+    package static let ENAMETOOLONG = Errno(36)
+    package static let ENOSYS = Errno(38)
+    package static let ELOOP = Errno(40)
+    package static let EOVERFLOW = Errno(75)
+    package static let EOPNOTSUPP = Errno(95)
 
-    var description: String { String(cString: strerror(code)) }
+    package var description: String { String(cString: strerror(code)) }
 }
 
 /// Turns a host call's -1/errno convention into a guest result: the value

@@ -5,7 +5,7 @@ import Glibc
 /// Conversions between host structures and the ppc32 kernel's big-endian
 /// layouts. Offsets were checked with offsetof() in programs built by
 /// powerpc-linux-gnu-gcc against the kernel's uapi headers.
-enum GuestLayout {
+package enum GuestLayout {
     // MARK: Time
 
     /// struct timespec with 32-bit time (old_timespec32): { s32 tv_sec; s32 tv_nsec }.
@@ -174,13 +174,13 @@ enum GuestLayout {
     static let hostLargeFile: Int32 = 0o400000
     #endif
 
-    static func hostOpenFlags(_ guest: UInt32) -> Int32 {
+    package static func hostOpenFlags(_ guest: UInt32) -> Int32 {
         var host = Int32(bitPattern: guest & 3)  // O_ACCMODE
         for (g, h) in openFlags where guest & g != 0 { host |= h }
         return host
     }
 
-    static func guestOpenFlags(_ host: Int32) -> UInt32 {
+    package static func guestOpenFlags(_ host: Int32) -> UInt32 {
         var guest = UInt32(bitPattern: host & 3)
         for (g, h) in openFlags where host & h == h && h != 0 { guest |= g }
         // Linux reports O_LARGEFILE for every file a 64-bit host opens; qemu passes it on.

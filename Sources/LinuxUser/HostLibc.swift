@@ -16,6 +16,7 @@ enum HostLibc {
     typealias Getdents64Function = @convention(c) (Int32, UnsafeMutableRawPointer, Int) -> Int
     typealias GetrandomFunction = @convention(c) (UnsafeMutableRawPointer, Int, UInt32) -> Int
     typealias GettidFunction = @convention(c) () -> Int32
+    typealias TgkillFunction = @convention(c) (Int32, Int32, Int32) -> Int32
     typealias Pipe2Function = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias Dup3Function = @convention(c) (Int32, Int32, Int32) -> Int32
     typealias PrlimitFunction = @convention(c) (Int32, Int32, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
@@ -26,6 +27,7 @@ enum HostLibc {
     static let getdents64 = lookup("getdents64", as: Getdents64Function.self)
     static let getrandom = lookup("getrandom", as: GetrandomFunction.self)
     static let gettid = lookup("gettid", as: GettidFunction.self)
+    static let tgkill = lookup("tgkill", as: TgkillFunction.self)
     static let pipe2 = lookup("pipe2", as: Pipe2Function.self)
     static let dup3 = lookup("dup3", as: Dup3Function.self)
     static let prlimit = lookup("prlimit", as: PrlimitFunction.self)

@@ -89,11 +89,11 @@ public struct InitialStack: Sendable {
 /// The auxiliary vector starts with the powerpc ARCH_DLINFO entries (two
 /// AT_IGNOREPPC, then the cache block sizes) that glibc expects lowest; qemu
 /// gives no AT_PLATFORM and no AT_SYSINFO_EHDR for ppc.
-enum InitialStackBuilder {
+package enum InitialStackBuilder {
     static let stackSize: UInt32 = 8 << 20
     static let guardSize: UInt32 = AddressSpace.pageSize
 
-    static func build(memory: GuestMemoryMap, program: LoadedProgram, arguments: [[UInt8]],
+    package static func build(memory: GuestMemoryMap, program: LoadedProgram, arguments: [[UInt8]],
                       environment: [[UInt8]], executableName: [UInt8], randomBytes: [UInt8],
                       cpu: GuestCPUProfile, credentials: ProcessCredentials) -> InitialStack? {
         guard let base = memory.findFreeRange(length: stackSize + guardSize, hint: nil) else { return nil }
@@ -175,7 +175,7 @@ enum InitialStackBuilder {
     /// The guest environment qemu-user passes: the host's, through qemu's
     /// envlist, which puts each variable at the head of its list (so the order
     /// comes out reversed) and keeps only the last of duplicate names.
-    static func qemuStyleEnvironment(_ host: [[UInt8]]) -> [[UInt8]] {
+    package static func qemuStyleEnvironment(_ host: [[UInt8]]) -> [[UInt8]] {
         var list: [[UInt8]] = []
         for entry in host {
             guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }

@@ -12,6 +12,8 @@ public struct UserModeOptions: Sendable {
     public var stats = false
     /// Instructions per `Core.run` call; between chunks the runner regains control.
     public var chunkSize: UInt64 = 1 << 24
+    /// The chunk size while the guest has signal handlers installed.
+    static let signalChunkSize: UInt64 = 1 << 16
     public var cpu: GuestCPUProfile = .e500mc
 
     public init(trace: Bool = false, stats: Bool = false) {
@@ -46,14 +48,16 @@ public final class LinuxProcess {
     let options: UserModeOptions
 
     /// Absolute host path of the running program (/proc/self/exe).
-    var executablePath: String = ""
+    package var executablePath: String = ""
     /// argv of the running image (/proc/self/cmdline).
     var commandLine: [[UInt8]] = []
     var initialStack: InitialStack?
 
     var signalState = GuestSignalState()
+    /// The page holding the sigreturn (+0) and rt_sigreturn (+8) trampolines.
+    package var signalTrampoline: UInt32 = 0
     /// Syscall numbers already reported as unsupported (warn once each).
-    var warnedSyscalls = Set<UInt32>()
+    package var warnedSyscalls = Set<UInt32>()
     var warnedOnce = Set<String>()
     /// Address registered by set_tid_address (CLONE_CHILD_CLEARTID semantics are a thread matter).
     var clearChildTidAddress: UInt32 = 0
@@ -128,10 +132,11 @@ public final class LinuxProcess {
     }
 
     /// qemu-user maps one page right after the stack for its signal return
-    /// trampolines (sigreturn and rt_sigreturn); doing the same keeps later
-    /// mmap addresses identical to the oracle's.
+    /// trampolines (sigreturn and rt_sigreturn), where a handler returns to;
+    /// doing the same keeps later mmap addresses identical to the oracle's.
     private func mapSignalTrampolinePage() {
         guard let page = memory.findFreeRange(length: AddressSpace.pageSize, hint: nil) else { return }
+        signalTrampoline = page
         memory.mapAnonymous(at: page, length: AddressSpace.pageSize, protection: [.read, .write])
         var code = BigEndianWriter(size: 16)
         code.put32(0x3800_0000 | PPCSyscall.sigreturn.rawValue, at: 0)  // li r0,__NR_sigreturn
@@ -155,28 +160,54 @@ public final class LinuxProcess {
     /// Runs the guest until it exits or dies; ends the host process the same way.
     public func run() -> Never {
         while true {
-            let stop = core.run(limit: options.chunkSize)
+            // With guest handlers installed, come back often enough that a
+            // signal from outside is delivered promptly (~0.3 ms at 250 MIPS).
+            let limit = signalState.catchesAny ? min(options.chunkSize, UserModeOptions.signalChunkSize) : options.chunkSize
+            let stop = core.run(limit: limit)
             switch stop {
             case .instructionLimit:
-                continue
+                break
             case .systemCall:
                 handleSystemCall()
             case .illegalInstruction(let word):
-                terminate(signal: SIGILL, message: "illegal instruction 0x\(hex8(word)) at 0x\(hex8(core.pc))")
+                raiseFault(SIGILL, code: 1 /* ILL_ILLOPC */, address: core.pc,
+                           message: "illegal instruction 0x\(hex8(word)) at 0x\(hex8(core.pc))")
             case .privilegedInstruction(let word):
-                if emulatePrivilegedInstruction(word) { continue }
+                if emulatePrivilegedInstruction(word) { break }
                 // Linux delivers SIGILL (ILL_PRVOPC) for a privileged instruction in user mode.
-                terminate(signal: SIGILL, message: "privileged instruction 0x\(hex8(word)) at 0x\(hex8(core.pc))")
+                raiseFault(SIGILL, code: 5 /* ILL_PRVOPC */, address: core.pc,
+                           message: "privileged instruction 0x\(hex8(word)) at 0x\(hex8(core.pc))")
             case .memoryFault(let address, _):
-                terminate(signal: SIGSEGV, message: "segmentation fault accessing 0x\(hex8(address)) at 0x\(hex8(core.pc))")
+                // SEGV_MAPERR where nothing is mapped, SEGV_ACCERR where the protection forbids the access.
+                let code: Int32 = memory.isMapped(page: address & ~(AddressSpace.pageSize - 1)) ? 2 : 1
+                raiseFault(SIGSEGV, code: code, address: address,
+                           message: "segmentation fault accessing 0x\(hex8(address)) at 0x\(hex8(core.pc))")
             case .trap:
-                terminate(signal: SIGTRAP, message: "trap at 0x\(hex8(core.pc))")
+                raiseFault(SIGTRAP, code: 1 /* TRAP_BRKPT */, address: core.pc, message: "trap at 0x\(hex8(core.pc))")
             case .floatingPointException:
-                terminate(signal: SIGFPE, message: "floating-point exception at 0x\(hex8(core.pc))")
+                raiseFault(SIGFPE, code: floatingPointSignalCode(), address: core.pc,
+                           message: "floating-point exception at 0x\(hex8(core.pc))")
             case .alignment(let address):
-                terminate(signal: SIGBUS, message: "bus error (alignment) accessing 0x\(hex8(address)) at 0x\(hex8(core.pc))")
+                raiseFault(SIGBUS, code: 1 /* BUS_ADRALN */, address: address,
+                           message: "bus error (alignment) accessing 0x\(hex8(address)) at 0x\(hex8(core.pc))")
             }
+            if signalWorkPending { deliverPendingSignals() }
         }
+    }
+
+    /// si_code of a SIGFPE from the enabled FPSCR exception that is set
+    /// (Linux's parse_fpe order): FPE_FLTINV, FLTOVF, FLTUND, FLTDIV, FLTRES.
+    func floatingPointSignalCode() -> Int32 {
+        let fpscr = core.fpscr
+        func raised(_ exceptionBit: UInt32, _ enableBit: UInt32) -> Bool {
+            fpscr & (1 << (31 - exceptionBit)) != 0 && fpscr & (1 << (31 - enableBit)) != 0
+        }
+        if raised(2, 24) { return 7 }  // VX, VE: FPE_FLTINV
+        if raised(3, 25) { return 4 }  // OX, OE: FPE_FLTOVF
+        if raised(4, 26) { return 5 }  // UX, UE: FPE_FLTUND
+        if raised(5, 27) { return 3 }  // ZX, ZE: FPE_FLTDIV
+        if raised(6, 28) { return 6 }  // XX, XE: FPE_FLTRES
+        return 0
     }
 
     /// Instructions the Linux kernel emulates for user mode when they trap

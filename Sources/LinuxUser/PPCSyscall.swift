@@ -5,7 +5,7 @@
 ///     grep "define __NR_" unistd_32.h | awk '{print $3, $2}' | sort -n
 ///
 /// The case names are the kernel's, so `String(describing:)` names a call in warnings.
-enum PPCSyscall: UInt32 {
+package enum PPCSyscall: UInt32 {
     case restart_syscall = 0
     case exit = 1
     case fork = 2

@@ -39,11 +39,17 @@ extension LinuxProcess {
     /// PowerPC Linux system call convention: number in r0, arguments in
     /// r3-r8, result in r3; on failure CR0[SO] is set and r3 holds the
     /// positive errno, on success CR0[SO] is cleared.
-    func handleSystemCall() {
+    package func handleSystemCall() {
         trace?.flush()
         // Returning from the kernel clears any lwarx reservation (Linux does
         // a dummy stwcx. on exception exit), so lwarx; sc; stwcx. fails.
         core.reservation = nil
+        if hasDeliverableSignal() {
+            // The signal came in before the call: its handler runs first, and
+            // returns to the `sc`, which then makes the call.
+            core.pc &-= 4
+            return
+        }
         let number = core.gpr[0]
         let arguments = SyscallArguments(core)
         let result: Int
@@ -53,6 +59,12 @@ extension LinuxProcess {
             result = -Int(error.code)
         }
         if result == LinuxProcess.registersAlreadySet { return }
+        if result == -Int(Errno.EINTR.code) && hasDeliverableSignal() && shouldRestartInterruptedCall(number) {
+            // Interrupted, and Linux would restart it after the handler (SA_RESTART):
+            // the registers still hold the call, so back up onto the `sc`.
+            core.pc &-= 4
+            return
+        }
         if result < 0 && result >= -4095 {
             core.cr |= 0x1000_0000
             core.gpr[3] = UInt32(-result)
@@ -106,7 +118,7 @@ extension LinuxProcess {
         case .getsid: return try hostResult(getsid(a.int(0)))
         case .set_tid_address: clearChildTidAddress = a[0]; return Int(currentThreadID())
         case .set_robust_list: return a[1] == 12 ? 0 : -Int(Errno.EINVAL.code)
-        case .kill: return try hostResult(kill(a.int(0), a.int(1)))
+        case .kill: return try sysKill(pid: a.int(0), signal: a.int(1))
         case .tkill: return try sysTgkill(threadGroup: getpid(), thread: a.int(0), signal: a.int(1))
         case .tgkill: return try sysTgkill(threadGroup: a.int(0), thread: a.int(1), signal: a.int(2))
         case .prctl: return try sysPrctl(a)
@@ -125,6 +137,10 @@ extension LinuxProcess {
         case .setitimer: return try sysSetitimer(which: a.int(0), new: a[1], old: a[2])
         case .getitimer: return try sysSetitimer(which: a.int(0), new: 0, old: a[1])
         case .pause: return try sysSigsuspend(mask: signalState.blocked)
+        case .sigreturn: return sysSigreturn()
+        case .rt_sigreturn: return sysRtSigreturn()
+        case .rt_sigtimedwait: return try sysRtSigtimedwait(set: a[0], info: a[1], timeout: a[2], setSize: a[3], time64: false)
+        case .rt_sigtimedwait_time64: return try sysRtSigtimedwait(set: a[0], info: a[1], timeout: a[2], setSize: a[3], time64: true)
         case .rt_sigsuspend:
             guard a[1] == LinuxProcess.sigsetSize else { throw .EINVAL }
             return try sysSigsuspend(mask: try readSigset(a[0]))

@@ -51,6 +51,9 @@ extension LinuxProcess {
         }
         if pid == 0 {
             isInitialProcess = false
+            // A child starts with no pending signals (the host kernel cleared its own).
+            hostPendingSignals.store(0, ordering: .relaxed)
+            signalState.pending = 0
             // A grandchild must not hold up our own vfork parent.
             if vforkReleaseDescriptor >= 0 { close(vforkReleaseDescriptor) }
             vforkReleaseDescriptor = -1
@@ -111,14 +114,36 @@ extension LinuxProcess {
         return Int(n)
     }
 
+    /// kill: to other processes through the host. A signal the runner
+    /// keeps for its own faults (SIGSEGV, SIGILL...) sent to itself is queued
+    /// for the guest directly, so its default action is the guest's death,
+    /// not a runner crash report.
+    func sysKill(pid: Int32, signal: Int32) throws(Errno) -> Int {
+        if pid == getpid() && signal > 0 && !GuestSignalState.isMirrored(signal) && signal != SIGKILL && signal != SIGSTOP {
+            guard signal <= Int32(GuestSignalState.count) else { throw .EINVAL }
+            queueSignal(signal, info: GuestSignalInfo.user(signal, code: GuestSignalInfo.SI_USER))
+            return 0
+        }
+        trace?.flush()
+        return try hostResult(kill(pid, signal))
+    }
+
     /// tkill/tgkill: the process has one thread, whose id is the process id.
     func sysTgkill(threadGroup: Int32, thread: Int32, signal: Int32) throws(Errno) -> Int {
         guard thread > 0 else { throw .EINVAL }
         if thread == currentThreadID() && (threadGroup == getpid() || threadGroup == -1) {
+            if signal > 0 && !GuestSignalState.isMirrored(signal) && signal != SIGKILL && signal != SIGSTOP {
+                guard signal <= Int32(GuestSignalState.count) else { throw .EINVAL }
+                queueSignal(signal, info: GuestSignalInfo.user(signal, code: GuestSignalInfo.SI_TKILL))
+                return 0
+            }
             trace?.flush()
+            // tgkill rather than kill: the guest's handler sees si_code SI_TKILL, as after raise().
+            if let tgkill = HostLibc.tgkill { return try hostResult(tgkill(getpid(), currentThreadID(), signal)) }
             return try hostResult(kill(getpid(), signal))
         }
         // Another process's main thread: its tid is its pid.
+        if let tgkill = HostLibc.tgkill, threadGroup > 0 { return try hostResult(tgkill(threadGroup, thread, signal)) }
         return try hostResult(kill(thread, signal))
     }
 
@@ -202,7 +227,12 @@ extension LinuxProcess {
         trace?.flush()
         releaseVforkParent()
         closeDescriptorsOnExec()
+        let caught = (1...Int32(GuestSignalState.count)).filter {
+            let handler = signalState.actions[Int($0)].handler
+            return handler != GuestSignalAction.defaultHandler && handler != GuestSignalAction.ignoreHandler
+        }
         signalState.resetForExec()
+        for signal in caught { updateHostDisposition(signal) }
         memory.reset()
         core.flushTLB()
         guard installImage(program: target.program, file: target.file, hostPath: target.hostPath,

@@ -15,20 +15,30 @@ struct GuestSignalAction: Equatable {
     var mask: UInt64 = 0
 }
 
-/// Signal dispositions and mask the guest has set. Signals are not yet
-/// delivered to guest handlers; what the host can do on the guest's behalf
-/// it does: SIG_IGN and SIG_DFL and the blocked mask of asynchronous signals
-/// are mirrored to the host process, so an ignored SIGPIPE makes write fail
-/// with EPIPE, an ignored SIGCHLD reaps children, a blocked SIGINT waits.
+/// Signal dispositions, mask, pending set and alternate stack of the guest
+/// (delivery: SignalDelivery.swift). The blocked mask of the asynchronous
+/// signals is mirrored to the host process, so a signal the guest blocks
+/// stays pending in the host kernel until the guest unblocks it.
 struct GuestSignalState {
     static let count = 64
     var actions = [GuestSignalAction](repeating: GuestSignalAction(), count: GuestSignalState.count + 1)
     var blocked: UInt64 = 0
     var alternateStack: (address: UInt32, flags: Int32, size: UInt32) = (0, 2 /* SS_DISABLE */, 0)
+    /// Signals raised for the guest and not yet delivered, with their guest siginfo.
+    var pending: UInt64 = 0
+    var pendingInfo = [[UInt8]](repeating: [], count: GuestSignalState.count + 1)
+    /// During rt_sigsuspend: the mask to restore, saved in the first handler frame.
+    var suspendSavedMask: UInt64? = nil
+    /// The mirrored part of the mask last given to the host (nil: not set yet).
+    /// sigsuspend changes `blocked` alone: the host kernel puts its mask back.
+    var hostMask: UInt64? = nil
+    /// Some signal has a guest handler (the run loop then checks for signals more often).
+    var catchesAny = false
 
-    /// Signals the runner itself must keep at their default so its own faults
-    /// are never ignored or blocked (guest faults are detected by the core,
-    /// not by host signals), plus SIGKILL and SIGSTOP.
+    /// False for the signals the runner keeps for its own faults, which are
+    /// never ignored or blocked on the host (guest faults are detected by the
+    /// core, not by host signals; the guest's mask and SIG_IGN for them live
+    /// only in this state), and for SIGKILL and SIGSTOP.
     static func isMirrored(_ signal: Int32) -> Bool {
         switch signal {
         case SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGKILL, SIGSTOP: return false
@@ -50,12 +60,23 @@ struct GuestSignalState {
     }
 
     /// execve: caught signals go back to default; ignored ones stay ignored.
+    /// The mask and the pending signals are kept.
     mutating func resetForExec() {
         for i in actions.indices where actions[i].handler != GuestSignalAction.ignoreHandler {
             actions[i] = GuestSignalAction()
         }
         alternateStack = (0, 2, 0)
+        catchesAny = false
     }
+
+    /// The part of a mask that is mirrored to the host.
+    static func mirroredBits(_ bits: UInt64) -> UInt64 { bits & mirroredMask }
+
+    static let mirroredMask: UInt64 = {
+        var mirrored: UInt64 = 0
+        for signal in 1...Int32(count) where isMirrored(signal) { mirrored |= 1 << UInt64(signal - 1) }
+        return mirrored
+    }()
 
     static func bits(of set: sigset_t) -> UInt64 {
         var set = set
@@ -112,12 +133,14 @@ extension LinuxProcess {
         }
         if let newAction {
             signalState.actions[Int(signal)] = newAction
-            if GuestSignalState.isMirrored(signal) {
-                // A guest handler cannot run yet; the host keeps the default for it.
-                var host = sigaction()
-                host.__sigaction_handler.sa_handler = newAction.handler == GuestSignalAction.ignoreHandler ? SIG_IGN : SIG_DFL
-                sigemptyset(&host.sa_mask)
-                sigaction(signal, &host, nil)
+            updateHostDisposition(signal)
+            signalState.catchesAny = signalState.actions.contains {
+                $0.handler != GuestSignalAction.defaultHandler && $0.handler != GuestSignalAction.ignoreHandler
+            }
+            // A pending signal that is now ignored is discarded (POSIX); the host does the same for its own.
+            if newAction.handler == GuestSignalAction.ignoreHandler
+                || newAction.handler == GuestSignalAction.defaultHandler && [SIGCHLD, SIGURG, SIGWINCH].contains(signal) {
+                signalState.pending &= ~SignalNumber.bit(signal)
             }
         }
         return 0
@@ -126,33 +149,39 @@ extension LinuxProcess {
     func sysRtSigprocmask(how: Int32, set: UInt32, oldSet: UInt32, setSize: UInt32) throws(Errno) -> Int {
         guard setSize == LinuxProcess.sigsetSize else { throw .EINVAL }
         let old = signalState.blocked
+        var new = old
         if set != 0 {
             let bits = try readSigset(set)
             switch how {
-            case 0: signalState.blocked |= bits  // SIG_BLOCK
-            case 1: signalState.blocked &= ~bits  // SIG_UNBLOCK
-            case 2: signalState.blocked = bits  // SIG_SETMASK
+            case 0: new |= bits  // SIG_BLOCK
+            case 1: new &= ~bits  // SIG_UNBLOCK
+            case 2: new = bits  // SIG_SETMASK
             default: throw .EINVAL
             }
-            signalState.blocked &= ~LinuxProcess.unblockable
         }
         if oldSet != 0 { try writeSigset(oldSet, old) }
-        if signalState.blocked != old {
-            trace?.flush()  // unblocking may deliver a pending signal that ends the process
-            var hostMask = GuestSignalState.hostSet(signalState.blocked)
-            sigprocmask(SIG_SETMASK, &hostMask, nil)
-        }
+        // Unblocking a pending signal delivers it when the call returns.
+        if set != 0 { setBlockedSignals(new) }
         return 0
     }
 
-    /// pause and rt_sigsuspend. Nothing is delivered to guest handlers yet,
-    /// so this waits, with the guest's temporary mask, for a signal whose host
-    /// action (default or ignore) ends the wait or the process; a signal the
-    /// guest catches keeps its host default action.
+    /// pause and rt_sigsuspend: wait with the temporary mask until a signal
+    /// is delivered to a handler (or ends the process). The temporary mask
+    /// stays in force until the first handler frame has saved the original
+    /// one (SignalDelivery.swift), so handlers run with it as Linux does.
     func sysSigsuspend(mask: UInt64) throws(Errno) -> Int {
         trace?.flush()
-        var hostMask = GuestSignalState.hostSet(mask & ~LinuxProcess.unblockable)
-        sigsuspend(&hostMask)
+        let original = signalState.blocked
+        let temporary = mask & ~LinuxProcess.unblockable
+        signalState.blocked = temporary
+        signalState.suspendSavedMask = original
+        while true {
+            collectHostSignals()
+            if signalState.pending & ~temporary != 0 { break }
+            // Returns once a host handler has run; the kernel then puts back the (mirrored) original mask.
+            var hostMask = GuestSignalState.hostSet(temporary)
+            sigsuspend(&hostMask)
+        }
         throw .EINTR
     }
 
@@ -160,12 +189,45 @@ extension LinuxProcess {
         guard setSize <= LinuxProcess.sigsetSize else { throw .EINVAL }
         var pending = sigset_t()
         sigpending(&pending)
-        try writeSigset(set, GuestSignalState.bits(of: pending) & signalState.blocked)
+        collectHostSignals()
+        try writeSigset(set, (GuestSignalState.bits(of: pending) | signalState.pending) & signalState.blocked)
         return 0
     }
 
+    /// rt_sigtimedwait (sigwaitinfo, sigtimedwait, sigwait): takes a pending
+    /// signal of the set without running its handler.
+    func sysRtSigtimedwait(set: UInt32, info: UInt32, timeout: UInt32, setSize: UInt32, time64: Bool) throws(Errno) -> Int {
+        guard setSize == LinuxProcess.sigsetSize else { throw .EINVAL }
+        let wanted = try readSigset(set) & ~LinuxProcess.unblockable
+        var limit: timespec? = nil
+        if timeout != 0 {
+            let t = GuestLayout.parseTimespec(try readBytes(timeout, count: GuestLayout.timespecSize(time64: time64)), time64: time64)
+            guard t.tv_nsec >= 0, t.tv_nsec < 1_000_000_000, t.tv_sec >= 0 else { throw .EINVAL }
+            limit = t
+        }
+        var taken = takePendingSignal(in: wanted)
+        if taken == nil {
+            trace?.flush()
+            var hostSet = GuestSignalState.hostSet(wanted)
+            var hostInfo = siginfo_t()
+            let result: Int32
+            if var t = limit { result = sigtimedwait(&hostSet, &hostInfo, &t) } else { result = sigtimedwait(&hostSet, &hostInfo, nil) }
+            if result > 0 {
+                taken = (result, withUnsafeBytes(of: &hostInfo) { GuestSignalInfo.fromHost($0.baseAddress!, signal: result) })
+            } else {
+                let error = Errno.host
+                // A caught signal of the set may have been recorded by the host handler instead.
+                taken = takePendingSignal(in: wanted)
+                if taken == nil { throw error }
+            }
+        }
+        let (signal, bytes) = taken!
+        if info != 0 { try writeBytes(info, bytes) }
+        return Int(signal)
+    }
+
     /// setitimer/getitimer with struct itimerval of two 32-bit timevals. The
-    /// timer runs on the host; its signal gets the host's (default) action.
+    /// timer runs on the host; its signal reaches the guest like any other.
     func sysSetitimer(which: Int32, new: UInt32, old: UInt32) throws(Errno) -> Int {
         guard which >= 0 && which <= 2 else { throw .EINVAL }
         var previous = itimerval()
@@ -189,23 +251,16 @@ extension LinuxProcess {
 
     /// stack_t on ppc32: { ss_sp, ss_flags, ss_size }.
     func sysSigaltstack(stack: UInt32, oldStack: UInt32) throws(Errno) -> Int {
-        let old = signalState.alternateStack
+        let sp = core.gpr[1]
+        var old = BigEndianWriter(size: 12)
+        old.put32(signalState.alternateStack.address, at: 0)
+        old.putInt32(alternateStackFlags(sp: sp) | (signalState.alternateStack.flags & SignalNumber.SS_AUTODISARM), at: 4)
+        old.put32(signalState.alternateStack.size, at: 8)
         if stack != 0 {
             let r = BigEndianReader(try readBytes(stack, count: 12))
-            let flags = r.i32(at: 4)
-            guard flags == 0 || flags == 2 /* SS_DISABLE */ || flags == Int32(bitPattern: 0x8000_0000) /* SS_AUTODISARM */ else {
-                throw .EINVAL
-            }
-            if flags & 2 == 0 && r.u32(at: 8) < 2048 { throw .ENOMEM }  // MINSIGSTKSZ
-            signalState.alternateStack = (r.u32(at: 0), flags, r.u32(at: 8))
+            try setAlternateStack(address: r.u32(at: 0), flags: r.i32(at: 4), size: r.u32(at: 8), sp: sp)
         }
-        if oldStack != 0 {
-            var w = BigEndianWriter(size: 12)
-            w.put32(old.address, at: 0)
-            w.putInt32(old.flags, at: 4)
-            w.put32(old.size, at: 8)
-            try writeBytes(oldStack, w.bytes)
-        }
+        if oldStack != 0 { try writeBytes(oldStack, old.bytes) }
         return 0
     }
 }

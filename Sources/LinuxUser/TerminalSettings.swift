@@ -9,7 +9,7 @@ import Glibc
 ///
 /// The guest's kernel struct termios (44 bytes): c_iflag, c_oflag, c_cflag,
 /// c_lflag (u32 each), c_cc[19], c_line, c_ispeed, c_ospeed (u32, in baud).
-enum TerminalSettings {
+package enum TerminalSettings {
     static let guestSize = 44
     static let guestControlCharacters = 19
 
@@ -102,21 +102,21 @@ enum TerminalSettings {
     }
 
     /// Generic baud code (CBAUD 0x100f, with CBAUDEX 0x1000 for the high rates) to powerpc's (CBAUD 0xff).
-    static func guestBaudCode(_ host: UInt32) -> UInt32 {
+    package static func guestBaudCode(_ host: UInt32) -> UInt32 {
         let code = host & 0x100f
         if code & 0x1000 == 0 { return code }
         let high = code & 0xf
         return high == 0 ? 0x1f : 0x0f + high
     }
 
-    static func hostBaudCode(_ guest: UInt32) -> UInt32 {
+    package static func hostBaudCode(_ guest: UInt32) -> UInt32 {
         let code = guest & 0xff
         if code < 16 { return code }
         if code >= 0x1f { return 0x1000 }
         return 0x1000 | (code - 0x0f)
     }
 
-    static func guestTermios(_ host: termios) -> [UInt8] {
+    package static func guestTermios(_ host: termios) -> [UInt8] {
         let hostOutput = UInt32(host.c_oflag)
         var output = translate(hostOutput, outputFlags, toGuest: true)
         output |= (hostOutput >> 8 & 1) << 8  // NLDLY
@@ -147,7 +147,7 @@ enum TerminalSettings {
 
     /// Replaces the settings in `host` with the guest's (keeping host fields
     /// the guest structure has no room for).
-    static func applyGuestTermios(_ bytes: [UInt8], to host: inout termios) {
+    package static func applyGuestTermios(_ bytes: [UInt8], to host: inout termios) {
         let r = BigEndianReader(bytes)
         let guestOutput = r.u32(at: 4), guestControl = r.u32(at: 8)
         var output = translate(guestOutput, outputFlags, toGuest: false)

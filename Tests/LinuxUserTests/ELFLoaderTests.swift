@@ -1,6 +1,6 @@
 import Testing
 import E500
-@testable import LinuxUser
+import LinuxUser
 
 /// ELF validation: every way a file can fail to be a static 32-bit
 /// big-endian PowerPC executable is reported as its own clear error.

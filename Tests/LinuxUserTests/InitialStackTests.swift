@@ -1,6 +1,6 @@
 import Testing
 import E500
-@testable import LinuxUser
+import LinuxUser
 
 /// The initial stack and memory layout must match qemu-user 7.2's for a
 /// 32-bit PowerPC guest byte for byte (addresses included), since guest

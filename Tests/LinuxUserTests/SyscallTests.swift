@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Testing
 import E500
-@testable import LinuxUser
+import LinuxUser
 
 /// System calls driven directly, without the interpreter: registers are set
 /// as `sc` would leave them and the handler's effect is checked.
