@@ -33,17 +33,6 @@ import LinuxUser
         return process
     }
 
-    @discardableResult
-    func syscall(_ process: LinuxProcess, _ call: PPCSyscall, _ arguments: UInt32...) -> (UInt32, Bool) {
-        process.core.gpr[0] = call.rawValue
-        for (i, value) in arguments.enumerated() { process.core.gpr[3 + i] = value }
-        process.handleSystemCall()
-        return (process.core.gpr[3], process.core.cr & 0x1000_0000 != 0)
-    }
-
-    func scratch(_ process: LinuxProcess) -> UInt32 {
-        syscall(process, .mmap2, 0, 0x10000, 3, 0x22, UInt32(bitPattern: -1), 0).0
-    }
 
     /// rt_sigaction(signal, {handler, flags, mask}).
     func setAction(_ process: LinuxProcess, _ signal: Int32, handler: UInt32, flags: UInt32, mask: UInt64 = 0) {
