@@ -93,4 +93,14 @@ import PowerISA
         #expect(reason == .memoryFault(address: 0x21000, access: .read))
         #expect(core.gpr[3] == 0)
     }
+
+    /// glibc 2.36 executes `mffsl` (0xfc17048e, ISA 3.0). Pre-3.0 cores such as
+    /// the e500mc ignore the extra field and run it as `mffs`; qemu-ppc 7.2
+    /// raises SIGILL instead. We follow the hardware, so this cannot be a
+    /// differential test.
+    @Test func mffslRunsAsMffsLikeE500mcHardware() {
+        let (core, reason) = run([0xFC17_048E, encode(.sc, [])]) { c in c.fpscr = 0x8200_0003 }
+        #expect(reason == .systemCall)
+        #expect(core.fpr[0] == 0x8200_0003)
+    }
 }
