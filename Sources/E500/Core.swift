@@ -32,9 +32,41 @@ public final class Core {
     public var xerCA: UInt32 = 0
     public var xerByteCount: UInt32 = 0
     public var fpscr: UInt32 = 0
-    /// User-visible SPRG registers (SPRG3-7 readable in user mode on Book E), VRSAVE/USPRG0.
-    public var usprg0: UInt32 = 0
-    public var sprg: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0)
+    /// Machine state register. In user mode (the Linux runner) PR stays set.
+    public var msr: UInt32 = MSR.pr | MSR.fp
+    /// Plain storage for the SPRs without side effects (SRR0/1, SPRGs, IVPR,
+    /// IVORs, DEAR, ESR, ...), indexed by SPR number. SPRs with behaviour
+    /// (DEC, TSR, MAS registers, L1CSR0, ...) are handled in Supervisor.swift.
+    public let spr: UnsafeMutablePointer<UInt32>
+
+    /// True when the core models the supervisor level: privileged
+    /// instructions execute in supervisor mode and interrupts are delivered
+    /// through IVPR/IVORs. False for the Linux user-mode runner, where every
+    /// interrupt stops `run` instead (the runner plays the kernel).
+    public var systemMode = false
+    /// The Book E MMU (system mode); nil in user mode.
+    public var mmu: BookEMMU? = nil
+    /// Physical memory behind the MMU (system mode).
+    public var physicalMemory: PhysicalMemory? = nil
+    /// The interrupt controller's output to the core's external input.
+    public var externalInterrupts: ExternalInterruptSource? = nil
+
+    // Modelled time: one instruction is one core cycle; the time base ticks
+    // once every `cyclesPerTimeBaseTick` cycles (3: a 1.2 GHz core with the
+    // 400 MHz time base the ppce500 device tree announces).
+    public var cyclesPerTimeBaseTick: UInt64 = 1
+    /// Core cycles elapsed, including time fast-forwarded by `wait`.
+    public var cycles: UInt64 = 0
+    var timeBaseOffset: UInt64 = 0
+    public var timerControl: UInt32 = 0
+    public var timerStatus: UInt32 = 0
+    var decrementerDeadline: UInt64 = 0
+    var decrementerRunning = false
+    var lastFixedIntervalEpoch: UInt64 = 0
+    /// Set by `wait` until an interrupt is taken.
+    public var waiting = false
+    /// Interrupts delivered to the guest since creation.
+    public var interruptsTaken: UInt64 = 0
 
     /// Reservation set by `lwarx`, cleared by `stwcx.` (nil when none).
     public var reservation: UInt32? = nil
@@ -45,8 +77,6 @@ public final class Core {
     /// e500mc's L1 data cache line: what `dcbz` zeroes.
     public static let cacheLineSize: UInt32 = 64
 
-    /// Time base, advanced by one per executed instruction in user mode.
-    public var timeBase: UInt64 = 0
     /// Instructions retired since creation.
     public var instructionsExecuted: UInt64 = 0
 
@@ -63,16 +93,18 @@ public final class Core {
     var fetchTag: UInt32 = 1
     var fetchPage: UnsafeMutableRawPointer? = nil
 
-    // Set by a handler that could not complete (a fault); the loop returns
-    // `pendingStop`. The Bool is what the hot path tests: one byte, not an
-    // optional enum with a payload.
-    var stopPending = false
+    // What the end of each instruction must look at, in one byte so the hot
+    // path tests a single load: bit 0, the instruction could not complete (a
+    // fault; `pendingStop` says why); bit 1, it completed but timers or
+    // interrupts must be re-evaluated (`requestEventCheck`).
+    var exitFlags: UInt8 = 0
     var pendingStop: StopReason = .instructionLimit
+    var stopPending: Bool { exitFlags & 1 != 0 }
 
     @inline(never)
     func requestStop(_ reason: StopReason) {
         pendingStop = reason
-        stopPending = true
+        exitFlags |= 1
     }
 
     public init(translator: MemoryTranslator) {
@@ -81,6 +113,8 @@ public final class Core {
         gpr.initialize(repeating: 0, count: 32)
         fpr = .allocate(capacity: 32)
         fpr.initialize(repeating: 0, count: 32)
+        spr = .allocate(capacity: 1024)
+        spr.initialize(repeating: 0, count: 1024)
         softTLB = .allocate(capacity: Core.softTLBSize)
         softTLB.initialize(repeating: SoftTLBEntry(), count: Core.softTLBSize)
     }
@@ -88,6 +122,7 @@ public final class Core {
     deinit {
         gpr.deallocate()
         fpr.deallocate()
+        spr.deallocate()
         softTLB.deallocate()
     }
 

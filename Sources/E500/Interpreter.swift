@@ -2,7 +2,39 @@ import PowerISA
 
 extension Core {
     /// Runs until something needs the outside world or `limit` instructions retire.
+    ///
+    /// In user mode every interrupt condition (system call, fault, illegal
+    /// instruction) stops the run and is returned. In system mode the core
+    /// delivers them to the guest through IVPR/IVORs, runs in chunks bounded by
+    /// the next timer event, takes timer and external interrupts between
+    /// chunks, and fast-forwards modelled time through `wait`.
     public func run(limit: UInt64) -> StopReason {
+        guard systemMode else { return execute(limit: limit) }
+        let start = instructionsExecuted
+        while true {
+            let done = instructionsExecuted &- start
+            if done >= limit { return .instructionLimit }
+            let tb = timeBase(0)
+            advanceTimers(to: tb)
+            if let vector = pendingInterrupt() {
+                pc = takeInterrupt(vector, returnAddress: pc)
+                waiting = false
+            }
+            let untilEvent = instructionsUntilNextTimerEvent(tb)
+            if waiting {
+                // Nothing to do until the next timer event: jump the clock there.
+                // With no timer armed only the outside world can wake the core.
+                guard untilEvent != .max else { return .waiting }
+                cycles &+= max(1, untilEvent)
+                continue
+            }
+            let reason = execute(limit: min(limit - done, max(1, untilEvent)))
+            if reason != .instructionLimit { return reason }
+        }
+    }
+
+    /// The interpreter loop proper.
+    func execute(limit: UInt64) -> StopReason {
         let table = DecodeTable.shared
         var executed: UInt64 = 0
         // The PC lives in a local while running; every exit stores it back
@@ -11,15 +43,17 @@ extension Core {
         defer {
             self.pc = pc
             instructionsExecuted &+= executed
-            timeBase &+= executed
+            cycles &+= executed
         }
-        stopPending = false
+        exitFlags = 0
         let decodeTable = table.table
         while executed < limit {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
                 guard let page = translator.hostPage(for: pc, access: .execute) else {
-                    return .memoryFault(address: pc, access: .execute)
+                    requestStop(fetchFault(pc))
+                    if let target = deliverSynchronous(at: pc) { pc = target; continue }
+                    return pendingStop
                 }
                 fetchTag = pc & Core.pageMask
                 fetchPage = page
@@ -91,9 +125,9 @@ extension Core {
             case .cmpli: compare(i.crfD, gpr[i.rA] < i.uimm, gpr[i.rA] > i.uimm)
             case .cmpl: compare(i.crfD, gpr[i.rA] < gpr[i.rB], gpr[i.rA] > gpr[i.rB])
             case .twi:
-                if trapCondition(i.bo, gpr[i.rA], UInt32(bitPattern: i.simm)) { return .trap }
+                if trapCondition(i.bo, gpr[i.rA], UInt32(bitPattern: i.simm)) { requestStop(.trap) }
             case .tw:
-                if trapCondition(i.bo, gpr[i.rA], gpr[i.rB]) { return .trap }
+                if trapCondition(i.bo, gpr[i.rA], gpr[i.rB]) { requestStop(.trap) }
             case .isel:
                 let condition = (cr >> (31 - UInt32(i.rC))) & 1 != 0
                 gpr[i.rD] = condition ? (i.rA == 0 ? 0 : gpr[i.rA]) : gpr[i.rB]
@@ -110,12 +144,19 @@ extension Core {
                 if i.lk { lr = pc &+ 4 }
             case .bcctr:
                 // BO[2] = 0 (decrement CTR) is an invalid form for bcctr.
-                guard i.bo & 4 != 0 else { return stop(.illegalInstruction(word: word), executed: &executed) }
-                if branchTaken(i.bo, i.bi) { next = ctr & ~3 }
-                if i.lk { lr = pc &+ 4 }
+                if i.bo & 4 == 0 {
+                    requestStop(.illegalInstruction(word: word))
+                } else {
+                    if branchTaken(i.bo, i.bi) { next = ctr & ~3 }
+                    if i.lk { lr = pc &+ 4 }
+                }
             case .sc:
-                pc = next
                 executed &+= 1
+                if systemMode {
+                    pc = takeInterrupt(.systemCall, returnAddress: next)
+                    continue
+                }
+                pc = next
                 return .systemCall
             // MARK: Condition register
             case .mcrf:
@@ -181,17 +222,21 @@ extension Core {
             case .stswx: storeString(i.rS, ea: indexedEA(i), count: xerByteCount)
             case .lwarx:
                 let ea = indexedEA(i)
-                if ea & 3 != 0 { return stop(.alignment(address: ea), executed: &executed) }
-                let v = load32(ea)
-                if !stopPending {
+                let v = ea & 3 != 0 ? 0 : load32(ea)
+                if ea & 3 != 0 {
+                    requestStop(.alignment(address: ea))
+                } else if !stopPending {
                     gpr[i.rD] = v
                     reservation = ea
                     reservationValue = v
                 }
             case .stwcxRecord:
                 let ea = indexedEA(i)
-                if ea & 3 != 0 { return stop(.alignment(address: ea), executed: &executed) }
-                storeConditional(i, ea)
+                if ea & 3 != 0 {
+                    requestStop(.alignment(address: ea))
+                } else {
+                    storeConditional(i, ea)
+                }
             // MARK: Barriers and caches
             case .sync, .isync, .mbar, .dcbt, .dcbtst, .icbt, .dcba:
                 break
@@ -205,20 +250,28 @@ extension Core {
                 }
             // MARK: Special-purpose registers
             case .mfspr, .mftb:
-                guard let v = readUserSPR(i.spr, executed: executed) else {
-                    return stop(op == .mftb || i.spr & 0x10 == 0 ? .illegalInstruction(word: word) : .privilegedInstruction(word: word), executed: &executed)
+                let supervisor = msr & MSR.pr == 0
+                if let v = supervisor && op == .mfspr ? readSupervisorSPR(i.spr, executed: executed) : readUserSPR(i.spr, executed: executed) {
+                    gpr[i.rD] = v
+                } else {
+                    requestStop(op == .mftb || supervisor || !SPR.isPrivileged(i.spr) ? .illegalInstruction(word: word) : .privilegedInstruction(word: word))
                 }
-                gpr[i.rD] = v
             case .mtspr:
-                guard writeUserSPR(i.spr, gpr[i.rS]) else {
-                    return stop(i.spr & 0x10 == 0 ? .illegalInstruction(word: word) : .privilegedInstruction(word: word), executed: &executed)
+                let supervisor = msr & MSR.pr == 0
+                let written = supervisor ? writeSupervisorSPR(i.spr, gpr[i.rS], executed: executed) : writeUserSPR(i.spr, gpr[i.rS])
+                if !written {
+                    requestStop(supervisor || !SPR.isPrivileged(i.spr) ? .illegalInstruction(word: word) : .privilegedInstruction(word: word))
                 }
             case .mfpmr:
-                // User-readable performance monitor registers are not modelled.
-                return stop(.illegalInstruction(word: word), executed: &executed)
+                // Performance monitor registers are not modelled (nor in QEMU).
+                requestStop(.illegalInstruction(word: word))
             case .wait:
-                // In user mode `wait` is just a hint that nothing is to be done.
-                break
+                // User mode: a hint with nothing to wait for. System mode: stop
+                // until an interrupt; the run loop fast-forwards the clock.
+                if systemMode {
+                    waiting = true
+                    requestEventCheck()
+                }
             // MARK: Floating point
             case .lfs, .lfsu, .lfd, .lfdu, .stfs, .stfsu, .stfd, .stfdu,
                  .lfsx, .lfsux, .lfdx, .lfdux, .stfsx, .stfsux, .stfdx, .stfdux, .stfiwx:
@@ -227,20 +280,37 @@ extension Core {
                  .fmadd, .fmadds, .fmsub, .fmsubs, .fnmadd, .fnmadds, .fnmsub, .fnmsubs,
                  .fres, .frsqrte, .fsel, .frsp, .fctiw, .fctiwz, .fcmpu, .fcmpo,
                  .fmr, .fneg, .fabs, .fnabs, .mffs, .mtfsf, .mtfsfi, .mtfsb0, .mtfsb1, .mcrfs:
-                if !floatingPoint(op, i) { return stop(.illegalInstruction(word: word), executed: &executed) }
+                if systemMode && msr & MSR.fp == 0 {
+                    requestStop(.floatingPointUnavailable)
+                } else if !floatingPoint(op, i) {
+                    requestStop(.illegalInstruction(word: word))
+                }
             // MARK: Supervisor
             case .mfmsr, .mtmsr, .wrtee, .wrteei, .rfi, .rfci, .rfmci, .rfdi, .mfdcr, .mtdcr, .mtpmr,
                  .tlbwe, .tlbre, .tlbsx, .tlbivax, .tlbilx, .tlbsync, .msgsnd, .msgclr, .dcbi,
                  .dcbtls, .dcbtstls, .icbtls, .icblc, .dcblc:
-                return stop(.privilegedInstruction(word: word), executed: &executed)
+                if !systemMode || msr & MSR.pr != 0 {
+                    requestStop(.privilegedInstruction(word: word))
+                } else if let target = supervisorInstruction(op, i, executed: executed) {
+                    next = target
+                }
             case .invalid:
-                return stop(.illegalInstruction(word: word), executed: &executed)
+                requestStop(.illegalInstruction(word: word))
             }
 
-            if stopPending {
-                // The instruction faulted: it does not retire and the PC stays on it.
-                stopPending = false
-                return pendingStop
+            if exitFlags != 0 {
+                if exitFlags & 1 != 0 {
+                    // The instruction did not complete: it does not retire and the
+                    // PC stays on it. System mode turns the cause into an interrupt.
+                    if let target = deliverSynchronous(at: pc) { pc = target; continue }
+                    exitFlags = 0
+                    return pendingStop
+                }
+                // Completed, but timers or interrupts need a look: end the chunk.
+                exitFlags = 0
+                pc = next
+                executed &+= 1
+                return .instructionLimit
             }
             pc = next
             executed &+= 1
@@ -248,10 +318,32 @@ extension Core {
         return .instructionLimit
     }
 
-    /// Leaves the loop without retiring the current instruction.
-    @inline(never)
-    func stop(_ reason: StopReason, executed: inout UInt64) -> StopReason {
-        stopPending = false
-        return reason
+    /// In system mode, turns the pending stop into the interrupt the hardware
+    /// would take and returns the vector address; nil in user mode or for
+    /// stops that are not interrupts.
+    func deliverSynchronous(at pc: UInt32) -> UInt32? {
+        guard systemMode else { return nil }
+        let reason = pendingStop
+        exitFlags = 0
+        switch reason {
+        case .illegalInstruction: return takeInterrupt(.program, returnAddress: pc, esr: ESR.pil)
+        case .privilegedInstruction: return takeInterrupt(.program, returnAddress: pc, esr: ESR.ppr)
+        case .trap: return takeInterrupt(.program, returnAddress: pc, esr: ESR.ptr)
+        case .floatingPointException: return takeInterrupt(.program, returnAddress: pc, esr: ESR.fp)
+        case .floatingPointUnavailable: return takeInterrupt(.floatingPointUnavailable, returnAddress: pc)
+        case .alignment(let address):
+            return takeInterrupt(.alignment, returnAddress: pc, esr: 0, dear: address)
+        case .tlbMiss(let address, let access):
+            if access == .execute { return takeInterrupt(.instructionTLBMiss, returnAddress: pc, esr: 0) }
+            return takeInterrupt(.dataTLBMiss, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address)
+        case .storageViolation(let address, let access):
+            if access == .execute { return takeInterrupt(.instructionStorage, returnAddress: pc, esr: 0) }
+            return takeInterrupt(.dataStorage, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address)
+        case .machineCheck:
+            return takeInterrupt(.machineCheck, returnAddress: pc)
+        default:
+            exitFlags = 1
+            return nil
+        }
     }
 }

@@ -44,6 +44,7 @@ extension Core {
     /// first so a faulting store writes nothing, as hardware does.
     @inline(never)
     func slowLoad(_ ea: UInt32, _ size: UInt32) -> UInt32 {
+        if mmu != nil { return systemLoad(ea, size) }
         var value: UInt32 = 0
         for k in 0..<size {
             let a = ea &+ k
@@ -55,6 +56,7 @@ extension Core {
 
     @inline(never)
     func slowStore(_ ea: UInt32, _ size: UInt32, _ value: UInt32) {
+        if mmu != nil { systemStore(ea, size, value); return }
         for k in 0..<size where translator.hostPage(for: ea &+ k, access: .write) == nil {
             fault(ea &+ k, .write)
             return
@@ -115,6 +117,13 @@ extension Core {
 
     private func canAccess(_ ea: UInt32, _ size: UInt32, _ access: MemoryAccess) -> Bool {
         let last = ea &+ (size - 1)
+        if mmu != nil {
+            for a in [ea, last] {
+                let (physical, fault) = systemTranslation(a, access)
+                if physical == nil { requestStop(fault!); return false }
+            }
+            return true
+        }
         for a in [ea, last] where translator.hostPage(for: a, access: access) == nil {
             fault(a, access)
             return false

@@ -18,14 +18,11 @@ extension Core {
         case SPR.xer: return xer
         case SPR.lr: return lr
         case SPR.ctr: return ctr
-        case SPR.usprg0: return usprg0
-        case SPR.sprg3Read: return sprg.3
-        case SPR.sprg4Read: return sprg.4
-        case SPR.sprg5Read: return sprg.5
-        case SPR.sprg6Read: return sprg.6
-        case SPR.sprg7Read: return sprg.7
-        case SPR.tbl: return UInt32(truncatingIfNeeded: timeBase &+ executed)
-        case SPR.tbu: return UInt32(truncatingIfNeeded: (timeBase &+ executed) >> 32)
+        case SPR.usprg0: return spr[SPR.usprg0]
+        // SPRG3-7 have user read-only aliases 259-263 of SPRs 275-279.
+        case SPR.sprg3Read...SPR.sprg7Read: return spr[n + 16]
+        case SPR.tbl: return UInt32(truncatingIfNeeded: timeBase(executed))
+        case SPR.tbu: return UInt32(truncatingIfNeeded: timeBase(executed) >> 32)
         default: return nil
         }
     }
@@ -36,7 +33,7 @@ extension Core {
         case SPR.xer: xer = value
         case SPR.lr: lr = value
         case SPR.ctr: ctr = value
-        case SPR.usprg0: usprg0 = value
+        case SPR.usprg0: spr[SPR.usprg0] = value
         default: return false
         }
         return true

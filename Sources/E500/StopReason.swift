@@ -19,6 +19,17 @@ public enum StopReason: Equatable, Sendable {
     /// A floating-point instruction raised an exception that FPSCR enables
     /// (program interrupt, Linux delivers SIGFPE); `pc` points at it.
     case floatingPointException
+    /// A floating-point instruction with MSR[FP] = 0 (system mode).
+    case floatingPointUnavailable
+    /// No TLB entry translates the address (Book E MMU): a TLB-miss interrupt.
+    case tlbMiss(address: UInt32, access: MemoryAccess)
+    /// A TLB entry translates the address but forbids the access: a storage interrupt.
+    case storageViolation(address: UInt32, access: MemoryAccess)
+    /// A physical address no RAM or device answers: a machine check.
+    case machineCheck(address: UInt64)
+    /// The core executed `wait` and no timer will wake it: only an external
+    /// interrupt can (system mode).
+    case waiting
     /// The instruction budget given to `run` is used up.
     case instructionLimit
 }

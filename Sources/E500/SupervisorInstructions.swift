@@ -1,0 +1,168 @@
+import PowerISA
+
+/// Privileged instructions at supervisor level (system mode, MSR[PR] = 0).
+extension Core {
+    /// Executes a privileged instruction; returns the new PC for the return-
+    /// from-interrupt instructions, nil to fall through.
+    func supervisorInstruction(_ op: Opcode, _ i: Instruction, executed: UInt64) -> UInt32? {
+        switch op {
+        case .mfmsr:
+            gpr[i.rD] = msr
+        case .mtmsr:
+            setMSR(gpr[i.rS])
+        case .wrtee:
+            setMSR((msr & ~MSR.ee) | (gpr[i.rS] & MSR.ee))
+        case .wrteei:
+            setMSR(i.e != 0 ? msr | MSR.ee : msr & ~MSR.ee)
+        case .rfi:
+            setMSR(spr[SPR.srr1])
+            return spr[SPR.srr0] & ~3
+        case .rfci:
+            setMSR(spr[SPR.csrr1])
+            return spr[SPR.csrr0] & ~3
+        case .rfmci:
+            setMSR(spr[SPR.mcsrr1])
+            return spr[SPR.mcsrr0] & ~3
+        case .rfdi:
+            setMSR(spr[SPR.dsrr1])
+            return spr[SPR.dsrr0] & ~3
+        case .tlbwe:
+            guard let mmu else { requestStop(.illegalInstruction(word: i.word)); return nil }
+            do {
+                try mmu.write()
+            } catch {
+                // An unsupported page size: QEMU raises an illegal-instruction program interrupt.
+                requestStop(.illegalInstruction(word: i.word))
+            }
+            contextChanged()
+        case .tlbre:
+            mmu?.read()
+        case .tlbsx:
+            mmu?.search(indexedEA(i))
+        case .tlbivax:
+            mmu?.invalidateVirtualAddress(indexedEA(i))
+            contextChanged()
+        case .tlbilx:
+            mmu?.invalidateLocal(type: (i.word >> 21) & 3, ea: indexedEA(i))
+            contextChanged()
+        case .tlbsync, .msgsnd, .msgclr, .dcbi, .dcbtls, .dcbtstls, .icbtls, .icblc, .dcblc:
+            // One core and no caches: nothing to synchronise, signal or lock.
+            break
+        default:
+            // mfdcr/mtdcr/mtpmr: the e500mc has no DCR bus, and PMRs are not modelled.
+            requestStop(.illegalInstruction(word: i.word))
+        }
+        return nil
+    }
+
+    /// Writes MSR; a change of privilege or address space switches translations,
+    /// and enabling interrupts may make one deliverable.
+    func setMSR(_ value: UInt32) {
+        let new = value & MSR.implemented
+        let contextBits = MSR.pr | MSR.is | MSR.ds
+        if (new ^ msr) & contextBits != 0 { msr = new; contextChanged() } else { msr = new }
+        requestEventCheck()
+    }
+
+    /// Why an instruction fetch at `pc` failed.
+    func fetchFault(_ pc: UInt32) -> StopReason {
+        guard mmu != nil else { return .memoryFault(address: pc, access: .execute) }
+        return systemTranslation(pc, .execute).fault ?? .machineCheck(address: UInt64(pc))
+    }
+
+    /// The Book E translation of `ea` in the current context, as a physical
+    /// address or the stop that makes the matching interrupt.
+    func systemTranslation(_ ea: UInt32, _ access: MemoryAccess) -> (physical: UInt64?, fault: StopReason?) {
+        guard let mmu else { return (nil, .memoryFault(address: ea, access: access)) }
+        let space = (access == .execute ? msr & MSR.is : msr & MSR.ds) != 0 ? UInt32(1) : 0
+        switch mmu.translate(ea, access: access, space: space, pid: spr[SPR.pid], user: msr & MSR.pr != 0) {
+        case .translated(let physical, _): return (physical, nil)
+        case .miss: return (nil, .tlbMiss(address: ea, access: access))
+        case .protectionViolation: return (nil, .storageViolation(address: ea, access: access))
+        }
+    }
+
+    /// Slow-path load in system mode: RAM or a device register.
+    func systemLoad(_ ea: UInt32, _ size: UInt32) -> UInt32 {
+        if ea & 0xFFF > 0x1000 - size {
+            // Crosses a page: each byte translates on its own.
+            var value: UInt32 = 0
+            for k in 0..<size { value = value << 8 | systemLoad(ea &+ k, 1); if stopPending { return 0 } }
+            return value
+        }
+        let (physical, fault) = systemTranslation(ea, .read)
+        guard let physical else { requestStop(fault!); return 0 }
+        if let page = physicalMemory?.ramPage(physical & ~0xFFF) {
+            var value: UInt32 = 0
+            for k in 0..<Int(size) { value = value << 8 | UInt32(page.load(fromByteOffset: Int(physical & 0xFFF) + k, as: UInt8.self)) }
+            return value
+        }
+        // A device register: re-evaluate interrupts after the access (reads can acknowledge).
+        requestEventCheck()
+        guard let value = physicalMemory?.read(physical, size: Int(size)) else {
+            requestStop(.machineCheck(address: physical))
+            return 0
+        }
+        return UInt32(truncatingIfNeeded: value)
+    }
+
+    /// Slow-path store in system mode: RAM or a device register. A faulting
+    /// page-crossing store writes nothing.
+    func systemStore(_ ea: UInt32, _ size: UInt32, _ value: UInt32) {
+        if ea & 0xFFF > 0x1000 - size {
+            let last = ea &+ (size - 1)
+            for a in [ea, last] {
+                let (physical, fault) = systemTranslation(a, .write)
+                if physical == nil { requestStop(fault!); return }
+            }
+            for k in 0..<size { systemStore(ea &+ k, 1, value >> ((size - 1 - k) * 8)) }
+            return
+        }
+        let (physical, fault) = systemTranslation(ea, .write)
+        guard let physical else { requestStop(fault!); return }
+        if let page = physicalMemory?.ramPage(physical & ~0xFFF) {
+            for k in 0..<Int(size) {
+                page.storeBytes(of: UInt8(truncatingIfNeeded: value >> (UInt32(Int(size) - 1 - k) * 8)),
+                                toByteOffset: Int(physical & 0xFFF) + k, as: UInt8.self)
+            }
+            return
+        }
+        requestEventCheck()
+        if physicalMemory?.write(physical, size: Int(size), value: UInt64(value)) != true {
+            requestStop(.machineCheck(address: physical))
+        }
+    }
+}
+
+/// Fills the core's software TLB in system mode: Book E translation in the
+/// core's current context, RAM pages only (device pages always take the slow
+/// path, so every access reaches the device).
+public final class SystemTranslator: MemoryTranslator {
+    unowned let core: Core
+
+    public init(core: Core) { self.core = core }
+
+    public func hostPage(for address: UInt32, access: MemoryAccess) -> UnsafeMutableRawPointer? {
+        guard let physical = core.systemTranslation(address, access).physical else { return nil }
+        return core.physicalMemory?.ramPage(physical & ~0xFFF)
+    }
+}
+
+/// A translator with nothing mapped: a placeholder while a system-mode core is built.
+final class NoMemory: MemoryTranslator {
+    func hostPage(for address: UInt32, access: MemoryAccess) -> UnsafeMutableRawPointer? { nil }
+}
+
+extension Core {
+    /// A core at supervisor level behind a Book E MMU: interrupts go through
+    /// IVPR/IVORs, memory through `mmu` to `memory`. MSR starts as after reset
+    /// (everything clear but ME is up to the machine; here 0).
+    public convenience init(systemWith mmu: BookEMMU, memory: PhysicalMemory) {
+        self.init(translator: NoMemory())
+        translator = SystemTranslator(core: self)
+        self.mmu = mmu
+        physicalMemory = memory
+        systemMode = true
+        msr = 0
+    }
+}
