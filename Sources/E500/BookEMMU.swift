@@ -71,13 +71,17 @@ public final class BookEMMU {
 
     // MARK: Configuration registers (read-only SPRs)
 
-    /// MMUCFG: MAVN = 0 (MMU v1), NTLBS = 1 (two TLBs), PIDSIZE = 7 (8-bit PID),
-    /// NPIDS = 1; RASIZE = 36 physical address bits.
+    /// MMUCFG (fields as Linux's mmu-e500.h names them): MAVN = 0 (MMU v1),
+    /// NTLBS = 1 (two TLBs), PIDSIZE = 7 (8-bit PID), NPIDS = 1, RASIZE = 36
+    /// physical address bits, LPIDSIZE = 0. (Real e500mc parts report an LPID
+    /// for their hypervisor; QEMU reports 0 for the whole register. With 0
+    /// Linux skips the hypervisor vectors, which this core does not have.)
     public var mmucfg: UInt32 { 36 << 17 | 1 << 11 | 7 << 6 | 1 << 2 }
     /// TLB0CFG: 4-way, 4 KB pages only, 512 entries.
     public var tlb0cfg: UInt32 { UInt32(BookEMMU.tlb0Ways) << 24 | 1 << 20 | 1 << 16 | UInt32(tlb0.count) }
-    /// TLB1CFG: fully associative, IPROT, sizes 4 KB (1) to 4 GB (11).
-    public var tlb1cfg: UInt32 { UInt32(tlb1Entries) << 24 | 1 << 23 | 11 << 20 | 1 << 16 | UInt32(tlb1Entries) }
+    /// TLB1CFG: fully associative (ASSOC = entries), MAXSIZE 4 GB (4^11 KB),
+    /// MINSIZE 4 KB, IPROT and variable page sizes (AVAIL) supported.
+    public var tlb1cfg: UInt32 { UInt32(tlb1Entries) << 24 | 11 << 20 | 1 << 16 | 0x8000 | 0x4000 | UInt32(tlb1Entries) }
 
     // MARK: Translation
 
