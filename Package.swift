@@ -21,15 +21,17 @@ let package = Package(
         .target(name: "PowerISA", swiftSettings: fastCode),
         .target(name: "E500", dependencies: ["PowerISA"], swiftSettings: fastCode),
         .target(name: "LinuxUser", dependencies: ["E500", "PowerISA"], swiftSettings: fastCode),
+        .target(name: "Platform", dependencies: ["E500"], swiftSettings: fastCode),
         .executableTarget(
             name: "trapeze",
             dependencies: [
-                "PowerISA", "E500", "LinuxUser",
+                "PowerISA", "E500", "LinuxUser", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PowerISATests", dependencies: ["PowerISA"]),
         .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA"]),
         .testTarget(name: "DifferentialTests", dependencies: ["PowerISA"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
     ]
 )

@@ -2,7 +2,7 @@
 # Installs the Debian packages Trapeze's build, guests and tests need:
 # the PowerPC cross toolchain and qemu-user (the behaviour oracle).
 set -euo pipefail
-packages=(gcc-powerpc-linux-gnu libc6-dev-powerpc-cross binutils-powerpc-linux-gnu qemu-user make)
+packages=(gcc-powerpc-linux-gnu libc6-dev-powerpc-cross binutils-powerpc-linux-gnu qemu-user make device-tree-compiler)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
