@@ -79,9 +79,10 @@ public final class BookEMMU {
     public var mmucfg: UInt32 { 36 << 17 | 1 << 11 | 7 << 6 | 1 << 2 }
     /// TLB0CFG: 4-way, 4 KB pages only, 512 entries.
     public var tlb0cfg: UInt32 { UInt32(BookEMMU.tlb0Ways) << 24 | 1 << 20 | 1 << 16 | UInt32(tlb0.count) }
-    /// TLB1CFG: fully associative (ASSOC = entries), MAXSIZE 4 GB (4^11 KB),
-    /// MINSIZE 4 KB, IPROT and variable page sizes (AVAIL) supported.
-    public var tlb1cfg: UInt32 { UInt32(tlb1Entries) << 24 | 11 << 20 | 1 << 16 | 0x8000 | 0x4000 | UInt32(tlb1Entries) }
+    /// TLB1CFG: fully associative (ASSOC = entries), MINSIZE 4 KB (bits 8-11),
+    /// MAXSIZE 4 GB = 4^11 KB (bits 12-15, where Linux's calc_cam_sz reads
+    /// it), IPROT and variable page sizes (AVAIL) supported.
+    public var tlb1cfg: UInt32 { UInt32(tlb1Entries) << 24 | 1 << 20 | 11 << 16 | 0x8000 | 0x4000 | UInt32(tlb1Entries) }
 
     // MARK: Translation
 

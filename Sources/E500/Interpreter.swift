@@ -334,6 +334,9 @@ extension Core {
         case .alignment(let address):
             return takeInterrupt(.alignment, returnAddress: pc, esr: 0, dear: address)
         case .tlbMiss(let address, let access):
+            // The hardware preloads the MAS registers for the miss handler.
+            let space: UInt32 = (access == .execute ? msr & MSR.is : msr & MSR.ds) != 0 ? 1 : 0
+            mmu?.preloadOnMiss(address, space: space, pid: spr[SPR.pid])
             if access == .execute { return takeInterrupt(.instructionTLBMiss, returnAddress: pc, esr: 0) }
             return takeInterrupt(.dataTLBMiss, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address)
         case .storageViolation(let address, let access):

@@ -5,5 +5,5 @@ struct Trapeze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trapeze",
         abstract: "A PowerPC e500 simulator.",
-        subcommands: [UserCommand.self])
+        subcommands: [UserCommand.self, RunCommand.self])
 }

@@ -1,0 +1,56 @@
+import E500
+
+/// The board's bus is the core's physical memory: RAM pages go straight to
+/// the core's software TLB, everything else through device reads and writes.
+extension PhysicalBus: PhysicalMemory {
+    public func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? { ramPointer(physicalPage) }
+}
+
+/// The MPIC's output drives the core's external input (coreint: taking the
+/// interrupt acknowledges it and EPR receives the vector).
+extension MPIC.Output: ExternalInterruptSource {}
+
+/// The whole ppce500-compatible machine: an e500mc core at supervisor level
+/// behind its Book E MMU, wired to the board.
+public final class Machine {
+    public let board: E500Board
+    public let core: Core
+    /// The flattened device tree the guest was booted with (`--dump-dtb`).
+    public private(set) var deviceTreeBlob: [UInt8] = []
+
+    /// Modelled core clock: 1.2 GHz with the 400 MHz time base the device tree announces.
+    public static let coreFrequency: UInt64 = 1_200_000_000
+    public static let cyclesPerTimeBaseTick: UInt64 = 3
+
+    public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, transmit: @escaping (UInt8) -> Void) {
+        board = E500Board(ramSize: ramSize, disk: disk, transmit: transmit)
+        core = Core(systemWith: BookEMMU(tlb1Entries: tlb1Entries), memory: board.bus)
+        core.externalInterrupts = board.mpic.output
+        core.cyclesPerTimeBaseTick = Machine.cyclesPerTimeBaseTick
+    }
+
+    /// Loads kernel, initrd and device tree and puts the core in the state
+    /// QEMU's ppce500 starts a kernel in (docs/platform-e500.md §1).
+    public func boot(kernel: String, initrd: String?, commandLine: String) throws(PlatformError) {
+        let state = try board.loadBoot(kernel: kernel, initrd: initrd, commandLine: commandLine)
+        deviceTreeBlob = board.ram.read(state.deviceTreeAddress, count: Int(state.deviceTreeSize)) ?? []
+        core.resetRegisters()
+        core.msr = 0
+        core.pc = UInt32(truncatingIfNeeded: state.entry)
+        core.gpr[1] = state.r1
+        core.gpr[3] = state.r3
+        core.gpr[6] = state.r6
+        core.gpr[7] = state.r7
+        var mapping = BookEMMU.Entry()
+        mapping.valid = true
+        mapping.tsize = state.initialMappingTSIZE
+        mapping.epn = 0
+        mapping.rpn = 0
+        mapping.permissions = 0x3F
+        core.mmu?.setTLB1(0, mapping)
+        core.flushTLB()
+    }
+
+    /// Modelled guest time in seconds.
+    public var modelledSeconds: Double { Double(core.cycles) / Double(Machine.coreFrequency) }
+}
