@@ -125,3 +125,13 @@ trapeze_link_stable() {
 trapeze_now() {
     date +%s.%N
 }
+
+# qemu-system-ppc, the reference machine the Linux guest image boots on
+# (Guest/linux/qemu-boot.sh: -M ppce500 -cpu e500mc). Overridable.
+: "${QEMU_SYSTEM_PPC:=qemu-system-ppc}"
+trapeze_ensure_qemu_system() {
+    if ! command -v "$QEMU_SYSTEM_PPC" >/dev/null 2>&1; then
+        trapeze_apt_ensure qemu-system-ppc
+    fi
+    command -v "$QEMU_SYSTEM_PPC" >/dev/null 2>&1 || trapeze_die "$QEMU_SYSTEM_PPC not found"
+}
