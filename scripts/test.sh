@@ -10,8 +10,9 @@ export TRAPEZE_ISA_DIR="$TRAPEZE_CACHE/isa"
 scripts/install-deps.sh
 echo "==> building ISA test programs into $TRAPEZE_ISA_DIR"
 make -s -C Guest/isa OUT="$TRAPEZE_ISA_DIR"
-echo "==> building busybox (cached)"
+echo "==> building busybox and the Linux guest image (cached)"
 Guest/busybox/build.sh
+Guest/linux/build.sh
 echo "==> building trapeze (release)"
 swift build -c release
 echo "==> unit, differential and random-sequence tests"
@@ -20,3 +21,5 @@ echo "==> FPU regression against qemu-ppc"
 Guest/isa/fpu/run.sh
 echo "==> busybox under trapeze vs qemu-ppc"
 Guest/busybox/check.sh "$(swift build -c release --show-bin-path)/trapeze"
+echo "==> Linux guest: boot, find, echo-spawn under trapeze run vs qemu-system-ppc"
+Guest/linux/check.sh "$(swift build -c release --show-bin-path)/trapeze"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Boot benchmark: the same kernel and initramfs under qemu-system-ppc
+# (-M ppce500 -cpu e500mc) and `trapeze run`, in the same run.
+#   Benchmarks/boot/run.sh [--reps N] [TRAPEZE_BIN]
+# For each of `boot` (to TRAPEZE-BOOTED) and `echo-spawn` (the whole run,
+# 1000 /bin/echo processes) prints the best wall time of N repetitions on
+# each side, the Trapeze/QEMU ratio, and Trapeze's guest instructions and MIPS.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+reps=3
+if [ "${1:-}" = "--reps" ]; then reps=$2; shift 2; fi
+trapeze=${1:-}
+if [ -z "$trapeze" ]; then
+    (cd "$repo" && swift build -c release >&2)
+    trapeze="$repo/.build/release/trapeze"
+fi
+image=$("$repo/Guest/linux/build.sh" | tail -1)
+now() { date +%s.%N; }
+
+# qemu: wall time until the marker appears on the console (qemu is killed then).
+qemu_time() {
+    local workload=$1 marker=$2 start line
+    start=$(now)
+    while IFS= read -r line; do
+        if [[ "$line" == "$marker"* ]]; then echo "$(now) - $start" | bc; break; fi
+    done < <(timeout 300 qemu-system-ppc -M ppce500 -cpu e500mc -m 256 -nographic -no-reboot -nic none \
+        -kernel "$image/vmlinux" -initrd "$image/initramfs.cpio" \
+        -append "console=ttyS0 trapeze.workload=$workload" </dev/null 2>/dev/null)
+    pkill -f "trapeze.workload=$workload" 2>/dev/null || true
+}
+
+# trapeze: wall time and instructions until the marker (--until stops there).
+trapeze_run() {
+    local workload=$1 marker=$2 start end stats
+    start=$(now)
+    stats=$("$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" --workload "$workload" \
+        --until "$marker" --timeout 600 2>&1 >/dev/null </dev/null | grep '^trapeze: instructions=')
+    end=$(now)
+    echo "$(echo "$end - $start" | bc) $(sed 's/.*instructions=\([0-9]*\).*/\1/' <<<"$stats")"
+}
+
+printf '%-12s %10s %10s %8s %14s %8s\n' workload qemu_s trapeze_s ratio instructions MIPS
+for spec in "boot:TRAPEZE-BOOTED" "echo-spawn:TRAPEZE-WORKLOAD-END echo-spawn"; do
+    workload=${spec%%:*} marker=${spec#*:}
+    best_q="" best_t="" insns=0
+    for _ in $(seq "$reps"); do
+        q=$(qemu_time "$workload" "$marker")
+        read -r t n < <(trapeze_run "$workload" "$marker")
+        if [ -z "$best_q" ] || (( $(echo "$q < $best_q" | bc) )); then best_q=$q; fi
+        if [ -z "$best_t" ] || (( $(echo "$t < $best_t" | bc) )); then best_t=$t; insns=$n; fi
+    done
+    ratio=$(echo "scale=2; $best_t / $best_q" | bc)
+    mips=$(echo "scale=1; $insns / $best_t / 1000000" | bc)
+    printf '%-12s %10.3f %10.3f %8s %14s %8s\n' "$workload" "$best_q" "$best_t" "$ratio" "$insns" "$mips"
+done

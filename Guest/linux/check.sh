@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Boots the guest image under qemu-system-ppc (the oracle) and under
+# `TRAPEZE_BIN run` for each workload and compares what /init prints, from
+# TRAPEZE-BOOTED to the workload's END marker (kernel printk lines, which
+# carry timestamps, are left out). Ends with `linux check: N passed, N failed`.
+#
+# Usage: Guest/linux/check.sh TRAPEZE_BIN [WORKLOAD...]   (default: boot find echo-spawn)
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+trapeze=${1:?usage: check.sh TRAPEZE_BIN [WORKLOAD...]}
+shift
+workloads=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=(boot find echo-spawn)
+image=$("$here/build.sh" | tail -1)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The lines /init prints: from TRAPEZE-BOOTED through the END (or FAILED) marker.
+markers() {
+    tr -d '\r' < "$1" | grep -v '^\[' | sed -n '/^TRAPEZE-BOOTED$/,/^TRAPEZE-WORKLOAD-\(END\|FAILED\)/p'
+}
+
+passed=0 failed=0
+for w in "${workloads[@]}"; do
+    LINUX_DIR="$image" TIMEOUT=300 "$here/qemu-boot.sh" "$w" > "$work/qemu-$w.log" 2>"$work/qemu-$w.err"
+    qemu_status=$?
+    "$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" \
+        --workload "$w" --until "TRAPEZE-WORKLOAD-END $w" --timeout 600 > "$work/trapeze-$w.log" 2>"$work/trapeze-$w.err"
+    trapeze_status=$?
+    markers "$work/qemu-$w.log" > "$work/qemu-$w.markers"
+    markers "$work/trapeze-$w.log" > "$work/trapeze-$w.markers"
+    if [ $qemu_status -ne 0 ]; then
+        echo "FAIL $w: qemu-system-ppc did not reach the END marker (status $qemu_status)"
+        tail -5 "$work/qemu-$w.log"
+        failed=$((failed + 1))
+    elif [ $trapeze_status -ne 0 ]; then
+        echo "FAIL $w: trapeze exited $trapeze_status"
+        tail -25 "$work/trapeze-$w.err"
+        failed=$((failed + 1))
+    elif ! grep -q "^TRAPEZE-WORKLOAD-END $w" "$work/qemu-$w.markers"; then
+        echo "FAIL $w: no END marker in qemu's console"
+        failed=$((failed + 1))
+    elif ! diff -u "$work/qemu-$w.markers" "$work/trapeze-$w.markers"; then
+        echo "FAIL $w: console differs from qemu-system-ppc"
+        failed=$((failed + 1))
+    else
+        echo "PASS $w ($(wc -l < "$work/trapeze-$w.markers") lines; $(tail -1 "$work/trapeze-$w.err"))"
+        passed=$((passed + 1))
+    fi
+done
+echo "linux check: $passed passed, $failed failed"
+[ $failed -eq 0 ]
