@@ -125,6 +125,9 @@ struct RunCommand: ParsableCommand {
             }
             let typed = console.pollInput(wait: reason == .waiting)
             if !typed.isEmpty { machine.board.uart.enqueueInput(typed) }
+            if machine.board.uart.queuedInputCount == 0, let line = console.nextScriptedLine() {
+                machine.board.uart.enqueueInput(line)
+            }
             if reason == .waiting && !console.interactive && console.inputClosed {
                 return report(machine, console, "the guest is idle with no timer armed and no input to wake it")
             }
@@ -161,6 +164,8 @@ final class Console {
     private(set) var quitRequested = false
     private(set) var inputClosed = false
     private let start = Date()
+    private let terminalInput = isatty(0) == 1
+    private var partialLine: [UInt8] = []
 
     init(interactive: Bool) {
         self.interactive = interactive
@@ -190,7 +195,25 @@ final class Console {
         if transcript.utf8.count > 1 << 20 { transcript = String(transcript.suffix(1 << 19)) }
     }
 
+    /// Lines read from a non-terminal stdin, given to the guest one at a time
+    /// when its shell shows a prompt: bytes sent before the guest's shell reads
+    /// them would be dropped by the tty layer, as on real hardware.
+    private var scriptedLines: [[UInt8]] = []
+    private var lastPromptOffset = -1
+
+    /// The next scripted line, if the guest shell is now at a new prompt.
+    func nextScriptedLine() -> [UInt8]? {
+        // busybox's line editor follows its prompt with a cursor-position query (ESC [6n).
+        let prompts = ["# ", "$ ", "# \u{1b}[6n", "$ \u{1b}[6n"]
+        guard !scriptedLines.isEmpty, prompts.contains(where: { transcript.hasSuffix($0) }) else { return nil }
+        let offset = transcript.utf8.count
+        guard offset != lastPromptOffset else { return nil }
+        lastPromptOffset = offset
+        return scriptedLines.removeFirst()
+    }
+
     /// Bytes typed on the terminal (Ctrl-A x quits). With `wait`, blocks up to 10 ms for input.
+    /// Input from a pipe or file is collected as lines for `nextScriptedLine` instead.
     func pollInput(wait: Bool) -> [UInt8] {
         flushTranscript()
         guard !inputClosed else { return [] }
@@ -199,6 +222,14 @@ final class Console {
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = read(0, &buffer, buffer.count)
         if n <= 0 { inputClosed = true; return [] }
+        if !terminalInput {
+            partialLine += buffer[0..<n]
+            while let end = partialLine.firstIndex(of: 10) {
+                scriptedLines.append(Array(partialLine[...end]))
+                partialLine.removeSubrange(...end)
+            }
+            return []
+        }
         var out: [UInt8] = []
         for byte in buffer[0..<n] {
             if sawCtrlA {
