@@ -20,17 +20,36 @@ import re
 import sys
 
 OURS = re.compile(r"^0x([0-9a-fA-F]{8}):\s*([0-9a-fA-F]{8})?\s*(.*)$")
-QEMU = re.compile(r"^Trace \d+: \S+ \[[0-9a-fA-F]+/([0-9a-fA-F]+)/")
+QEMU = re.compile(r"^Trace \d+: (\S+) \[[0-9a-fA-F]+/([0-9a-fA-F]+)/")
 
 
-def read(path, pattern):
-    """(pc, text) per instruction line of a trace file."""
+def read_trapeze(path):
+    """(pc, text) per instruction line of a Trapeze trace."""
     out = []
     with open(path, errors="replace") as f:
         for line in f:
-            m = pattern.match(line)
+            m = OURS.match(line)
             if m:
                 out.append((int(m.group(1), 16), line.rstrip("\n")))
+    return out
+
+
+def read_qemu(path):
+    """(pc, text) per executed instruction of a QEMU -d exec trace. QEMU logs a
+    translation block again when it restarts it without executing it (e.g. when
+    the -icount budget runs out at the block's start), so a line identical in
+    host block and PC to the one before it is dropped."""
+    out = []
+    previous = None
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = QEMU.match(line)
+            if not m:
+                continue
+            key = (m.group(1), m.group(2))
+            if key != previous:
+                out.append((int(m.group(2), 16), line.rstrip("\n")))
+            previous = key
     return out
 
 
@@ -42,8 +61,8 @@ def main():
     p.add_argument("--skip", type=int, default=0, help="QEMU lines to skip first (e.g. its boot ROM)")
     a = p.parse_args()
     try:
-        ours = read(a.trapeze, OURS)
-        theirs = read(a.qemu, QEMU)[a.skip:]
+        ours = read_trapeze(a.trapeze)
+        theirs = read_qemu(a.qemu)[a.skip:]
     except OSError as e:
         print(f"trace-diff: {e}", file=sys.stderr)
         return 2
