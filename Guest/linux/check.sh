@@ -69,6 +69,19 @@ if check drive 0 "$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initr
         echo "FAIL drive: the guest did not read or write the virtio disk"; passed=$((passed - 1)); failed=$((failed + 1))
     fi
 fi
+# Determinism: modelled time, so two runs print the same console, printk
+# timestamps included, and count the same instructions.
+for n in 1 2; do
+    "$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" --workload find --timeout 300 \
+        > "$work/det$n.log" 2>&1
+done
+# The last line holds host wall time and MIPS; compare it only for the instruction count.
+if [ "$(grep -v 'wall=' "$work/det1.log")" = "$(grep -v 'wall=' "$work/det2.log")" ] &&
+   [ "$(grep -o 'instructions=[0-9]*' "$work/det1.log")" = "$(grep -o 'instructions=[0-9]*' "$work/det2.log")" ]; then
+    echo "PASS deterministic"; passed=$((passed + 1))
+else
+    echo "FAIL deterministic: two runs of find differ"; diff "$work/det1.log" "$work/det2.log" | head; failed=$((failed + 1))
+fi
 # Exit statuses: a kernel panic is 2, --timeout is 3, a foreign kernel is 1.
 check panic 2 "$trapeze" run --kernel "$image/vmlinux" --append "console=ttyS0 rdinit=/none" --timeout 300
 check timeout 3 "$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" --until NEVER-PRINTED --timeout 0.2
