@@ -47,9 +47,13 @@ public final class BookEMMU {
     public static let tlb0Sets = 128
     public let tlb1Entries: Int
 
-    /// TLB0 as [set][way], flattened.
-    public private(set) var tlb0: [Entry]
-    public private(set) var tlb1: [Entry]
+    /// TLB0 as [set][way], flattened, and TLB1. Kept in manually allocated
+    /// memory: lookups run on every software-TLB miss and must not retain
+    /// and release array buffers.
+    let tlb0Storage: UnsafeMutableBufferPointer<Entry>
+    let tlb1Storage: UnsafeMutableBufferPointer<Entry>
+    public var tlb0: [Entry] { Array(tlb0Storage) }
+    public var tlb1: [Entry] { Array(tlb1Storage) }
     /// Next victim way per TLB0 set (round robin), reported in MAS0[NV].
     var nextVictim: [UInt32]
 
@@ -64,9 +68,16 @@ public final class BookEMMU {
     public init(tlb1Entries: Int = 16) {
         precondition((1...64).contains(tlb1Entries), "TLB1 holds 1 to 64 entries")
         self.tlb1Entries = tlb1Entries
-        tlb0 = Array(repeating: Entry(), count: BookEMMU.tlb0Ways * BookEMMU.tlb0Sets)
-        tlb1 = Array(repeating: Entry(), count: tlb1Entries)
+        tlb0Storage = .allocate(capacity: BookEMMU.tlb0Ways * BookEMMU.tlb0Sets)
+        tlb0Storage.initialize(repeating: Entry())
+        tlb1Storage = .allocate(capacity: tlb1Entries)
+        tlb1Storage.initialize(repeating: Entry())
         nextVictim = Array(repeating: 0, count: BookEMMU.tlb0Sets)
+    }
+
+    deinit {
+        tlb0Storage.deallocate()
+        tlb1Storage.deallocate()
     }
 
     // MARK: Configuration registers (read-only SPRs)
@@ -78,7 +89,7 @@ public final class BookEMMU {
     /// Linux skips the hypervisor vectors, which this core does not have.)
     public var mmucfg: UInt32 { 36 << 17 | 1 << 11 | 7 << 6 | 1 << 2 }
     /// TLB0CFG: 4-way, 4 KB pages only, 512 entries.
-    public var tlb0cfg: UInt32 { UInt32(BookEMMU.tlb0Ways) << 24 | 1 << 20 | 1 << 16 | UInt32(tlb0.count) }
+    public var tlb0cfg: UInt32 { UInt32(BookEMMU.tlb0Ways) << 24 | 1 << 20 | 1 << 16 | UInt32(tlb0Storage.count) }
     /// TLB1CFG: fully associative (ASSOC = entries), MINSIZE 4 KB (bits 8-11),
     /// MAXSIZE 4 GB = 4^11 KB (bits 12-15, where Linux's calc_cam_sz reads
     /// it), IPROT and variable page sizes (AVAIL) supported.
@@ -111,10 +122,10 @@ public final class BookEMMU {
 
     /// The matching entry, TLB1 first (it holds the large kernel mappings).
     public func lookup(_ ea: UInt32, space: UInt32, pid: UInt32) -> Entry? {
-        for e in tlb1 where e.matches(ea, space: space, pid: pid) { return e }
+        for e in tlb1Storage where e.matches(ea, space: space, pid: pid) { return e }
         let set = Int((ea >> 12) & 127)
         for way in 0..<BookEMMU.tlb0Ways {
-            let e = tlb0[set * BookEMMU.tlb0Ways + way]
+            let e = tlb0Storage[set * BookEMMU.tlb0Ways + way]
             if e.matches(ea, space: space, pid: pid) { return e }
         }
         return nil
@@ -175,11 +186,11 @@ public final class BookEMMU {
         e.rpn = (UInt64(mas7 & 0xF) << 32 | UInt64(mas3 & 0xFFFF_F000)) & ~(e.pageSize - 1)
         e.permissions = mas3 & 0x3FF
         if tlb == 0 {
-            tlb0[index] = e
+            tlb0Storage[index] = e
             let set = index / BookEMMU.tlb0Ways
             nextVictim[set] = UInt32(index % BookEMMU.tlb0Ways + 1) & 3
         } else {
-            tlb1[index] = e
+            tlb1Storage[index] = e
         }
         generation &+= 1
     }
@@ -187,7 +198,7 @@ public final class BookEMMU {
     /// tlbre: reads the entry MAS0 selects into MAS1-3 and MAS7.
     public func read() {
         guard let (tlb, index) = selected() else { return }
-        let e = tlb == 0 ? tlb0[index] : tlb1[index]
+        let e = tlb == 0 ? tlb0Storage[index] : tlb1Storage[index]
         loadMAS(from: e, tlb: tlb, index: index)
     }
 
@@ -205,13 +216,13 @@ public final class BookEMMU {
     /// registers from the entry, a miss loads MAS4's defaults with V = 0.
     public func search(_ ea: UInt32) {
         let pid = (mas6 >> 16) & 0xFF, space = mas6 & 1
-        if let e = tlb1.firstIndex(where: { $0.matches(ea, space: space, pid: pid) }) {
-            loadMAS(from: tlb1[e], tlb: 1, index: e)
+        if let e = tlb1Storage.firstIndex(where: { $0.matches(ea, space: space, pid: pid) }) {
+            loadMAS(from: tlb1Storage[e], tlb: 1, index: e)
             return
         }
         let set = Int((ea >> 12) & 127)
-        for way in 0..<BookEMMU.tlb0Ways where tlb0[set * BookEMMU.tlb0Ways + way].matches(ea, space: space, pid: pid) {
-            loadMAS(from: tlb0[set * BookEMMU.tlb0Ways + way], tlb: 0, index: set * BookEMMU.tlb0Ways + way)
+        for way in 0..<BookEMMU.tlb0Ways where tlb0Storage[set * BookEMMU.tlb0Ways + way].matches(ea, space: space, pid: pid) {
+            loadMAS(from: tlb0Storage[set * BookEMMU.tlb0Ways + way], tlb: 0, index: set * BookEMMU.tlb0Ways + way)
             return
         }
         preloadOnMiss(ea, space: space, pid: pid)
@@ -226,9 +237,9 @@ public final class BookEMMU {
         let page = ea & 0xFFFF_F000
         func hit(_ e: Entry) -> Bool { !e.protected && (all || page & e.pageMask == e.epn) }
         if ea & 0x8 != 0 {
-            for i in tlb1.indices where hit(tlb1[i]) { tlb1[i].valid = false }
+            for i in tlb1Storage.indices where hit(tlb1Storage[i]) { tlb1Storage[i].valid = false }
         } else {
-            for i in tlb0.indices where hit(tlb0[i]) { tlb0[i].valid = false }
+            for i in tlb0Storage.indices where hit(tlb0Storage[i]) { tlb0Storage[i].valid = false }
         }
         generation &+= 1
     }
@@ -246,21 +257,21 @@ public final class BookEMMU {
             default: return false
             }
         }
-        for i in tlb0.indices where hit(tlb0[i]) { tlb0[i].valid = false }
-        for i in tlb1.indices where hit(tlb1[i]) { tlb1[i].valid = false }
+        for i in tlb0Storage.indices where hit(tlb0Storage[i]) { tlb0Storage[i].valid = false }
+        for i in tlb1Storage.indices where hit(tlb1Storage[i]) { tlb1Storage[i].valid = false }
         generation &+= 1
     }
 
     /// MMUCSR0 flash invalidate: bit 2 (0x4) TLB1, bit 1 (0x2) TLB0; IPROT survives.
     public func flashInvalidate(_ value: UInt32) {
-        if value & 0x2 != 0 { for i in tlb0.indices where !tlb0[i].protected { tlb0[i].valid = false } }
-        if value & 0x4 != 0 { for i in tlb1.indices where !tlb1[i].protected { tlb1[i].valid = false } }
+        if value & 0x2 != 0 { for i in tlb0Storage.indices where !tlb0Storage[i].protected { tlb0Storage[i].valid = false } }
+        if value & 0x4 != 0 { for i in tlb1Storage.indices where !tlb1Storage[i].protected { tlb1Storage[i].valid = false } }
         generation &+= 1
     }
 
     /// Sets TLB1 entry `index` directly (the boot loader's initial mapping).
     public func setTLB1(_ index: Int, _ entry: Entry) {
-        tlb1[index] = entry
+        tlb1Storage[index] = entry
         generation &+= 1
     }
 }

@@ -7,6 +7,7 @@ import PowerISA
 struct SoftTLBEntry {
     var readTag: UInt32 = 1
     var writeTag: UInt32 = 1
+    var executeTag: UInt32 = 1
     var hostPage: UnsafeMutableRawPointer? = nil
 }
 

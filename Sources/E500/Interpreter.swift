@@ -50,7 +50,7 @@ extension Core {
         while executed < limit {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
-                guard let page = translator.hostPage(for: pc, access: .execute) else {
+                guard let page = codePage(pc) else {
                     requestStop(fetchFault(pc))
                     if let target = deliverSynchronous(at: pc) { pc = target; continue }
                     return pendingStop

@@ -35,6 +35,25 @@ extension Core {
         return host
     }
 
+    /// Host address of the code page holding `pc`: the software TLB first
+    /// (a branch to another page is common), then the translator.
+    @inline(__always)
+    func codePage(_ pc: UInt32) -> UnsafeMutableRawPointer? {
+        let entry = softTLB + Int((pc >> 12) & UInt32(Core.softTLBSize - 1))
+        if entry.pointee.executeTag == pc & Core.pageMask { return entry.pointee.hostPage }
+        return fillCodePage(pc)
+    }
+
+    @inline(never)
+    func fillCodePage(_ pc: UInt32) -> UnsafeMutableRawPointer? {
+        guard let host = translator.hostPage(for: pc, access: .execute) else { return nil }
+        let entry = softTLB + Int((pc >> 12) & UInt32(Core.softTLBSize - 1))
+        if entry.pointee.hostPage != host { entry.pointee = SoftTLBEntry() }
+        entry.pointee.hostPage = host
+        entry.pointee.executeTag = pc & Core.pageMask
+        return host
+    }
+
     @inline(never)
     func fault(_ ea: UInt32, _ access: MemoryAccess) {
         if !stopPending { requestStop(.memoryFault(address: ea, access: access)) }
