@@ -64,6 +64,11 @@ public final class Core {
     var decrementerDeadline: UInt64 = 0
     var decrementerRunning = false
     var lastFixedIntervalEpoch: UInt64 = 0
+    var lastWatchdogEpoch: UInt64 = 0
+    /// The watchdog's second timeout expired with a reset action (TCR[WRC]).
+    var watchdogExpired = false
+    /// A processor doorbell (msgsnd) is waiting to be taken.
+    public var doorbellPending = false
     /// Set by `wait` until an interrupt is taken.
     public var waiting = false
     /// Interrupts delivered to the guest since creation.

@@ -16,6 +16,7 @@ extension Core {
             if done >= limit { return .instructionLimit }
             let tb = timeBase(0)
             advanceTimers(to: tb)
+            if watchdogExpired { return .checkstop(reason: "watchdog timer expired (TCR[WRC] reset)") }
             if let vector = pendingInterrupt() {
                 pc = takeInterrupt(vector, returnAddress: pc)
                 waiting = false
@@ -342,7 +343,13 @@ extension Core {
         case .storageViolation(let address, let access):
             if access == .execute { return takeInterrupt(.instructionStorage, returnAddress: pc, esr: 0) }
             return takeInterrupt(.dataStorage, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address)
-        case .machineCheck:
+        case .machineCheck(let address):
+            // With MSR[ME] = 0 a machine check cannot be taken: the core checkstops.
+            guard msr & MSR.me != 0 else {
+                pendingStop = .checkstop(reason: "machine check with MSR[ME] = 0 (physical address 0x\(String(address, radix: 16)))")
+                exitFlags = 1
+                return nil
+            }
             return takeInterrupt(.machineCheck, returnAddress: pc)
         default:
             exitFlags = 1

@@ -27,6 +27,9 @@ public enum StopReason: Equatable, Sendable {
     case storageViolation(address: UInt32, access: MemoryAccess)
     /// A physical address no RAM or device answers: a machine check.
     case machineCheck(address: UInt64)
+    /// A machine check with MSR[ME] = 0, or the watchdog's final timeout with
+    /// TCR[WRC] asking for a reset: the core stops, as hardware does.
+    case checkstop(reason: String)
     /// The core executed `wait` and no timer will wake it: only an external
     /// interrupt can (system mode).
     case waiting

@@ -197,6 +197,11 @@ extension Core {
                 decrementerRunning = false
             }
         }
+        let watchdogEpoch = tb / watchdogPeriod
+        if watchdogEpoch != lastWatchdogEpoch {
+            if watchdogEpoch > lastWatchdogEpoch { watchdogTimeout() }
+            lastWatchdogEpoch = watchdogEpoch
+        }
         // Fixed-interval timer: TSR[FIS] when the selected time-base bit flips 0 -> 1.
         let fitPeriod = fixedIntervalPeriod
         if tb / fitPeriod != lastFixedIntervalEpoch {
@@ -207,9 +212,27 @@ extension Core {
 
     /// Period of the FIT in time-base ticks: TCR[FP] (and FPEXT) select a TB bit.
     var fixedIntervalPeriod: UInt64 {
-        // FPEXT || FP number a TB bit from the MSB (0); bit n goes 0 -> 1 every 2^(64-n) ticks.
-        let n = UInt64((timerControl >> 13) & 0xF) << 2 | UInt64((timerControl >> 24) & 3)
-        return 1 << min(63, 64 - n)
+        Core.timeBaseBitPeriod(UInt64((timerControl >> 13) & 0xF) << 2 | UInt64((timerControl >> 24) & 3))
+    }
+
+    /// Period of the watchdog in time-base ticks: TCR[WP] (and WPEXT) select a TB bit.
+    var watchdogPeriod: UInt64 {
+        Core.timeBaseBitPeriod(UInt64((timerControl >> 17) & 0xF) << 2 | UInt64(timerControl >> 30))
+    }
+
+    /// Time-base bit n (0 = MSB of the 64-bit TB) goes from 0 to 1 every 2^(64-n) ticks.
+    static func timeBaseBitPeriod(_ n: UInt64) -> UInt64 { 1 << min(63, 64 - n) }
+
+    /// The watchdog's time-outs: the first sets TSR[ENW], the second TSR[WIS]
+    /// (an interrupt if enabled), the third takes TCR[WRC]'s action.
+    func watchdogTimeout() {
+        if timerStatus & TimerBits.tsrENW == 0 {
+            timerStatus |= TimerBits.tsrENW
+        } else if timerStatus & TimerBits.tsrWIS == 0 {
+            timerStatus |= TimerBits.tsrWIS
+        } else if (timerControl >> 28) & 3 != 0 {
+            watchdogExpired = true
+        }
     }
 
     /// Instructions from now until the next timer event, for sizing a run chunk.
@@ -218,6 +241,10 @@ extension Core {
         if decrementerRunning { next = min(next, decrementerDeadline > tb ? decrementerDeadline - tb : 0) }
         if timerControl & TimerBits.tcrFIE != 0 {
             let period = fixedIntervalPeriod
+            next = min(next, period - tb % period)
+        }
+        if timerControl & (TimerBits.tcrWIE | 0x3000_0000) != 0 {  // interrupt or reset armed
+            let period = watchdogPeriod
             next = min(next, period - tb % period)
         }
         return next == .max ? .max : next &* cyclesPerTimeBaseTick
@@ -234,6 +261,7 @@ extension Core {
             if externalInterrupts?.externalInterruptPending == true { return .external }
             if timerStatus & TimerBits.tsrFIS != 0 && timerControl & TimerBits.tcrFIE != 0 { return .fixedInterval }
             if timerStatus & TimerBits.tsrDIS != 0 && timerControl & TimerBits.tcrDIE != 0 { return .decrementer }
+            if doorbellPending { return .doorbell }
         }
         return nil
     }
@@ -261,6 +289,7 @@ extension Core {
         if let esr { spr[SPR.esr] = esr }
         if let dear { spr[SPR.dear] = dear }
         if vector == .external, let source = externalInterrupts { spr[SPR.epr] = source.acknowledge() }
+        if vector == .doorbell { doorbellPending = false }
         interruptsTaken &+= 1
         contextChanged()
         return (spr[SPR.ivpr] & 0xFFFF_0000) | (spr[vector.ivorSPR] & 0xFFF0)

@@ -45,8 +45,17 @@ extension Core {
         case .tlbilx:
             mmu?.invalidateLocal(type: (i.word >> 21) & 3, ea: indexedEA(i))
             contextChanged()
-        case .tlbsync, .msgsnd, .msgclr, .dcbi, .dcbtls, .dcbtstls, .icbtls, .icblc, .dcblc:
-            // One core and no caches: nothing to synchronise, signal or lock.
+        case .msgsnd, .msgclr:
+            // Processor doorbells (message type 0 in rB[32:36]) to this core:
+            // broadcast, or PIRTAG (rB[50:63]) equal to PIR.
+            let rb = gpr[i.rB]
+            let forUs = rb >> 27 == 0 && (rb & 0x0400_0000 != 0 || rb & 0x3FFF == spr[SPR.pir] & 0x3FFF)
+            if forUs {
+                doorbellPending = op == .msgsnd
+                requestEventCheck()
+            }
+        case .tlbsync, .dcbi, .dcbtls, .dcbtstls, .icbtls, .icblc, .dcblc:
+            // One core and no caches: nothing to synchronise or lock.
             break
         default:
             // mfdcr/mtdcr/mtpmr: the e500mc has no DCR bus, and PMRs are not modelled.

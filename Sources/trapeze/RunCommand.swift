@@ -109,6 +109,7 @@ struct RunCommand: ParsableCommand {
         while true {
             let reason = machine.core.run(limit: chunk)
             machine.board.tick()
+            if case .checkstop(let why) = reason { return report(machine, console, "the core checkstopped: \(why)") }
             if console.quitRequested { return 0 }
             if let until, console.transcript.contains(until) { return 0 }
             if console.transcript.contains("Kernel panic") {

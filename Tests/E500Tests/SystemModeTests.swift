@@ -196,3 +196,66 @@ func asm(_ op: Opcode, _ v: [Int64] = []) -> UInt32 { try! Encoder.encode(op, v)
         #expect(core.run(limit: 100) == .waiting)
     }
 }
+
+@Suite struct SystemTimerAndDoorbellTests {
+    func makeCore(_ machine: TestMachine) -> Core { SystemModeTests().makeCore(machine) }
+
+    @Test func watchdogSetsENWThenWISThenResets() {
+        let m = TestMachine()
+        // WPEXT||WP = 52 selects TB bit 52: a time-out every 2^12 = 4096 ticks; WRC = 1 (reset).
+        let tcr: UInt32 = (52 & 3) << 30 | 1 << 28 | (52 >> 2) << 17
+        m.put(0x1000, [asm(.b, [0])])
+        let core = makeCore(m)
+        core.timerControl = tcr
+        core.cyclesPerTimeBaseTick = 1
+        _ = core.run(limit: 4096 + 10)
+        #expect(core.timerStatus & TimerBits.tsrENW != 0)
+        #expect(core.timerStatus & TimerBits.tsrWIS == 0)
+        _ = core.run(limit: 4096)
+        #expect(core.timerStatus & TimerBits.tsrWIS != 0)
+        if case .checkstop = core.run(limit: 8192) {} else { Issue.record("the third watchdog time-out must reset the machine") }
+    }
+
+    @Test func fixedIntervalTimerInterrupts() {
+        let m = TestMachine()
+        // IVOR11 handler: count, clear TSR[FIS], return.
+        m.put(0xB00, [asm(.addi, [21, 21, 1]), asm(.addis, [9, 0, 0x0400]), asm(.mtspr, [Int64(SPR.tsr), 9]), asm(.rfi)])
+        m.put(0x1000, [asm(.wrteei, [1]), asm(.b, [0])])
+        let core = makeCore(m)
+        core.cyclesPerTimeBaseTick = 1
+        // FPEXT||FP = 54 (TB bit 54): every 1024 ticks; FIE.
+        core.timerControl = (54 & 3) << 24 | (54 >> 2) << 13 | TimerBits.tcrFIE
+        _ = core.run(limit: 10_000)
+        #expect((8...10).contains(core.gpr[21]))
+    }
+
+    @Test func doorbellToSelfIsTakenWhenEnabled() {
+        let m = TestMachine()
+        m.put(0xE00, [asm(.addi, [22, 22, 1]), asm(.rfi)])
+        m.put(0x1000, [
+            asm(.addis, [9, 0, 0x0400]),   // broadcast, type 0
+            asm(.msgsnd, [9]),
+            asm(.addi, [23, 0, 1]),         // runs before the doorbell: EE is off
+            asm(.wrteei, [1]),
+            asm(.b, [0]),
+        ])
+        let core = makeCore(m)
+        core.spr[532] = 0xE00  // IVOR36
+        _ = core.run(limit: 50)
+        #expect(core.gpr[23] == 1)
+        #expect(core.gpr[22] == 1)
+    }
+
+    @Test func machineCheckWithMEClearChecksTheCoreStops() {
+        let m = TestMachine()
+        // TLB1 entry 1 maps EA 0xE0000000 to a physical address nothing answers.
+        m.put(0x1000, [asm(.addis, [3, 0, -0x2000]), asm(.lwz, [4, 0, 3]), asm(.b, [0])])
+        let core = makeCore(m)
+        var e = BookEMMU.Entry()
+        e.valid = true; e.tsize = 2; e.epn = 0xE000_0000; e.rpn = 0x8_0000_0000; e.permissions = 0x3F
+        core.mmu?.setTLB1(1, e)
+        core.msr = 0
+        if case .checkstop = core.run(limit: 10) {} else { Issue.record("expected a checkstop") }
+        #expect(core.pc == 0x1004)
+    }
+}
