@@ -135,3 +135,13 @@ trapeze_ensure_qemu_system() {
     fi
     command -v "$QEMU_SYSTEM_PPC" >/dev/null 2>&1 || trapeze_die "$QEMU_SYSTEM_PPC not found"
 }
+
+# The build scripts' one option: prints 1 for --force, 0 for nothing, and
+# fails with a usage line otherwise. Use: force=$(trapeze_force_flag "$@") || exit 2
+trapeze_force_flag() {
+    case "${1:-}" in
+        --force) echo 1 ;;
+        "") echo 0 ;;
+        *) echo "usage: $0 [--force]" >&2; return 2 ;;
+    esac
+}

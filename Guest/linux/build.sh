@@ -30,12 +30,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TRAPEZE_LOG_TAG=linux
 . "$here/../lib/common.sh"
 
-force=0
-case "${1:-}" in
-    --force) force=1 ;;
-    "") ;;
-    *) echo "usage: $0 [--force]" >&2; exit 2 ;;
-esac
+force=$(trapeze_force_flag "$@") || exit 2
 
 cache=$(trapeze_cache_root)
 mkdir -p "$cache"
