@@ -111,8 +111,11 @@ struct RunCommand: ParsableCommand {
             machine.board.tick()
             if case .checkstop(let why) = reason { return report(machine, console, "the core checkstopped: \(why)") }
             if console.quitRequested { return 0 }
-            if let until, console.transcript.contains(until) { return 0 }
-            if console.transcript.contains("Kernel panic") {
+            // Only text printed since the last look is searched (plus an overlap
+            // for markers split across chunks), so long runs stay cheap.
+            let recent = console.recentOutput(overlap: max(until?.utf8.count ?? 0, 16))
+            if let until, recent.contains(until) { return 0 }
+            if recent.contains("Kernel panic") {
                 // Let the panic message finish before reporting.
                 _ = machine.core.run(limit: 5_000_000)
                 return report(machine, console, "the guest kernel panicked")
@@ -160,6 +163,8 @@ final class Console {
     private var saved = termios()
     private var rawMode = false
     private(set) var transcript = ""
+    /// Where `recentOutput` stopped reading the transcript (in UTF-8 bytes).
+    private var searchedUpTo = 0
     private var pendingBytes: [UInt8] = []
     private var sawCtrlA = false
     private(set) var quitRequested = false
@@ -192,8 +197,23 @@ final class Console {
     private func flushTranscript() {
         transcript += String(decoding: pendingBytes, as: UTF8.self)
         pendingBytes.removeAll(keepingCapacity: true)
-        // Keep the transcript bounded: --until and panic detection look at recent output.
-        if transcript.utf8.count > 1 << 20 { transcript = String(transcript.suffix(1 << 19)) }
+        // Keep the transcript bounded: it serves the report's tail and prompt detection.
+        if transcript.utf8.count > 1 << 20 {
+            let dropped = transcript.utf8.count - (1 << 19)
+            transcript = String(transcript.utf8.suffix(1 << 19)) ?? ""
+            searchedUpTo = max(0, searchedUpTo - dropped)
+        }
+    }
+
+    /// The console text printed since the previous call, preceded by up to
+    /// `overlap` bytes already seen, so a marker split between calls is found.
+    func recentOutput(overlap: Int) -> Substring {
+        flushTranscript()
+        let bytes = transcript.utf8
+        let start = max(0, searchedUpTo - overlap)
+        searchedUpTo = bytes.count
+        let from = bytes.index(bytes.startIndex, offsetBy: start)
+        return Substring(transcript[from...])
     }
 
     /// Lines read from a non-terminal stdin, given to the guest one at a time
