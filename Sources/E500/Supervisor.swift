@@ -77,6 +77,9 @@ extension SPR {
     public static let mcsrr0 = 570, mcsrr1 = 571, mcsr = 572, dsrr0 = 574, dsrr1 = 575
     public static let mas0 = 624, mas1 = 625, mas2 = 626, mas3 = 627, mas4 = 628, mas6 = 630
     public static let tlb0cfg = 688, tlb1cfg = 689, epr = 702, mas7 = 944
+    public static let dbcr1 = 309, dbcr2 = 310, sprg8 = 604, sprg9 = 605
+    /// L1 cache configuration (read-only on hardware; plain storage here, zero unless set).
+    public static let l1cfg0 = 515, l1cfg1 = 516
     public static let hid0 = 1008, hid1 = 1009, l1csr0 = 1010, l1csr1 = 1011, mmucsr0 = 1012
     public static let bucsr = 1013, mmucfg = 1015, l2csr0 = 1017, svr = 1023
 
@@ -107,9 +110,9 @@ extension Core {
         case SPR.pvr: return SPR.e500mcPVR
         case SPR.mmucsr0: return 0
         case SPR.srr0, SPR.srr1, SPR.pid, SPR.decar, SPR.csrr0, SPR.csrr1, SPR.dear, SPR.esr, SPR.ivpr,
-             SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbsr, SPR.dbcr0, 309, 310, SPR.mcsrr0, SPR.mcsrr1, SPR.mcsr,
+             SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbsr, SPR.dbcr0, SPR.dbcr1, SPR.dbcr2, SPR.mcsrr0, SPR.mcsrr1, SPR.mcsr,
              SPR.dsrr0, SPR.dsrr1, SPR.epr, SPR.hid0, SPR.hid1, SPR.l1csr0, SPR.l1csr1, SPR.bucsr, SPR.l2csr0,
-             SPR.svr, 400...415, 531...533, 605, 604, 512, 513, 515, 516:
+             SPR.svr, 400...415, 531...533, SPR.sprg8, SPR.sprg9, SPR.l1cfg0, SPR.l1cfg1:
             return spr[n]
         default: return nil
         }
@@ -123,6 +126,8 @@ extension Core {
             setDecrementer(value, at: timeBase(executed))
         case SPR.tsr:
             timerStatus &= ~value  // write 1 to clear
+        case SPR.dbsr:
+            spr[n] &= ~value  // write 1 to clear
         case SPR.tcr:
             timerControl = value
         case SPR.tblWrite:
@@ -153,8 +158,8 @@ extension Core {
         case SPR.bucsr:
             spr[n] = value & ~0x0000_0200  // BBFI self-clears
         case SPR.srr0, SPR.srr1, SPR.decar, SPR.csrr0, SPR.csrr1, SPR.dear, SPR.esr, SPR.ivpr,
-             SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbsr, SPR.dbcr0, 309, 310, SPR.mcsrr0, SPR.mcsrr1, SPR.mcsr,
-             SPR.dsrr0, SPR.dsrr1, SPR.epr, SPR.hid0, SPR.hid1, 400...415, 531...533, 605, 604, 512, 513, 515, 516:
+             SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbcr0, SPR.dbcr1, SPR.dbcr2, SPR.mcsrr0, SPR.mcsrr1,
+             SPR.mcsr, SPR.dsrr0, SPR.dsrr1, SPR.epr, SPR.hid0, SPR.hid1, 400...415, 531...533, SPR.sprg8, SPR.sprg9:
             spr[n] = value
         default:
             return false
