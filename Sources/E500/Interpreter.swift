@@ -52,9 +52,10 @@ extension Core {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
                 guard let page = codePage(pc) else {
-                    requestStop(fetchFault(pc))
-                    if let target = deliverSynchronous(at: pc) { pc = target; continue }
-                    return pendingStop
+                    switch deliverSynchronous(fetchFault(pc), at: pc) {
+                    case .interrupt(let target): pc = target; continue
+                    case .stop(let reason): return reason
+                    }
                 }
                 fetchTag = pc & Core.pageMask
                 fetchPage = page
@@ -303,9 +304,11 @@ extension Core {
                 if exitFlags & 1 != 0 {
                     // The instruction did not complete: it does not retire and the
                     // PC stays on it. System mode turns the cause into an interrupt.
-                    if let target = deliverSynchronous(at: pc) { pc = target; continue }
                     exitFlags = 0
-                    return pendingStop
+                    switch deliverSynchronous(pendingStop, at: pc) {
+                    case .interrupt(let target): pc = target; continue
+                    case .stop(let reason): return reason
+                    }
                 }
                 // Completed, but timers or interrupts need a look: end the chunk.
                 exitFlags = 0
@@ -319,41 +322,43 @@ extension Core {
         return .instructionLimit
     }
 
-    /// In system mode, turns the pending stop into the interrupt the hardware
-    /// would take and returns the vector address; nil in user mode or for
-    /// stops that are not interrupts.
-    func deliverSynchronous(at pc: UInt32) -> UInt32? {
-        guard systemMode else { return nil }
-        let reason = pendingStop
-        exitFlags = 0
+    enum SynchronousOutcome {
+        /// The interrupt was taken; continue at this vector.
+        case interrupt(UInt32)
+        /// The run stops with this reason.
+        case stop(StopReason)
+    }
+
+    /// In system mode, turns an instruction that could not complete into the
+    /// interrupt the hardware would take; in user mode (or for a reason that
+    /// is no interrupt) the run stops with it.
+    func deliverSynchronous(_ reason: StopReason, at pc: UInt32) -> SynchronousOutcome {
+        guard systemMode else { return .stop(reason) }
         switch reason {
-        case .illegalInstruction: return takeInterrupt(.program, returnAddress: pc, esr: ESR.pil)
-        case .privilegedInstruction: return takeInterrupt(.program, returnAddress: pc, esr: ESR.ppr)
-        case .trap: return takeInterrupt(.program, returnAddress: pc, esr: ESR.ptr)
-        case .floatingPointException: return takeInterrupt(.program, returnAddress: pc, esr: ESR.fp)
-        case .floatingPointUnavailable: return takeInterrupt(.floatingPointUnavailable, returnAddress: pc)
+        case .illegalInstruction: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.pil))
+        case .privilegedInstruction: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.ppr))
+        case .trap: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.ptr))
+        case .floatingPointException: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.fp))
+        case .floatingPointUnavailable: return .interrupt(takeInterrupt(.floatingPointUnavailable, returnAddress: pc))
         case .alignment(let address):
-            return takeInterrupt(.alignment, returnAddress: pc, esr: 0, dear: address)
+            return .interrupt(takeInterrupt(.alignment, returnAddress: pc, esr: 0, dear: address))
         case .tlbMiss(let address, let access):
             // The hardware preloads the MAS registers for the miss handler.
             let space: UInt32 = (access == .execute ? msr & MSR.is : msr & MSR.ds) != 0 ? 1 : 0
             mmu?.preloadOnMiss(address, space: space, pid: spr[SPR.pid])
-            if access == .execute { return takeInterrupt(.instructionTLBMiss, returnAddress: pc, esr: 0) }
-            return takeInterrupt(.dataTLBMiss, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address)
+            if access == .execute { return .interrupt(takeInterrupt(.instructionTLBMiss, returnAddress: pc, esr: 0)) }
+            return .interrupt(takeInterrupt(.dataTLBMiss, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address))
         case .storageViolation(let address, let access):
-            if access == .execute { return takeInterrupt(.instructionStorage, returnAddress: pc, esr: 0) }
-            return takeInterrupt(.dataStorage, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address)
+            if access == .execute { return .interrupt(takeInterrupt(.instructionStorage, returnAddress: pc, esr: 0)) }
+            return .interrupt(takeInterrupt(.dataStorage, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address))
         case .machineCheck(let address):
             // With MSR[ME] = 0 a machine check cannot be taken: the core checkstops.
             guard msr & MSR.me != 0 else {
-                pendingStop = .checkstop(reason: "machine check with MSR[ME] = 0 (physical address 0x\(String(address, radix: 16)))")
-                exitFlags = 1
-                return nil
+                return .stop(.checkstop(reason: "machine check with MSR[ME] = 0 (physical address 0x\(String(address, radix: 16)))"))
             }
-            return takeInterrupt(.machineCheck, returnAddress: pc)
+            return .interrupt(takeInterrupt(.machineCheck, returnAddress: pc))
         default:
-            exitFlags = 1
-            return nil
+            return .stop(reason)
         }
     }
 }

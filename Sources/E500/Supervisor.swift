@@ -122,21 +122,13 @@ extension Core {
     func writeSupervisorSPR(_ n: Int, _ value: UInt32, executed: UInt64) -> Bool {
         if writeUserSPR(n, value) { return true }
         switch n {
-        case SPR.dec:
-            setDecrementer(value, at: timeBase(executed))
-        case SPR.tsr:
-            timerStatus &= ~value  // write 1 to clear
+        case SPR.dec, SPR.tsr, SPR.tcr, SPR.tblWrite, SPR.tbuWrite, SPR.decar:
+            writeTimerSPR(n, value, executed: executed)
         case SPR.dbsr:
             spr[n] &= ~value  // write 1 to clear
-        case SPR.tcr:
-            timerControl = value
-        case SPR.tblWrite:
-            setTimeBase((timeBase(executed) & 0xFFFF_FFFF_0000_0000) | UInt64(value), executed: executed)
-        case SPR.tbuWrite:
-            setTimeBase((timeBase(executed) & 0xFFFF_FFFF) | UInt64(value) << 32, executed: executed)
         case SPR.pid:
             spr[n] = value & 0xFF
-            flushTLB()
+            contextChanged()
         case SPR.mas0: mmu?.mas0 = value
         case SPR.mas1: mmu?.mas1 = value
         case SPR.mas2: mmu?.mas2 = value
@@ -146,7 +138,7 @@ extension Core {
         case SPR.mas7: mmu?.mas7 = value
         case SPR.mmucsr0:
             mmu?.flashInvalidate(value)
-            flushTLB()
+            contextChanged()
         case SPR.l1csr0:
             // No caches to invalidate or lock: the flash-invalidate and
             // lock-clear bits finish at once and read back as zero (as QEMU).
@@ -157,16 +149,31 @@ extension Core {
             spr[n] = value & ~0x0020_0400  // L2FI, L2LFC self-clear
         case SPR.bucsr:
             spr[n] = value & ~0x0000_0200  // BBFI self-clears
-        case SPR.srr0, SPR.srr1, SPR.decar, SPR.csrr0, SPR.csrr1, SPR.dear, SPR.esr, SPR.ivpr,
+        case SPR.srr0, SPR.srr1, SPR.csrr0, SPR.csrr1, SPR.dear, SPR.esr, SPR.ivpr,
              SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbcr0, SPR.dbcr1, SPR.dbcr2, SPR.mcsrr0, SPR.mcsrr1,
              SPR.mcsr, SPR.dsrr0, SPR.dsrr1, SPR.epr, SPR.hid0, SPR.hid1, 400...415, 531...533, SPR.sprg8, SPR.sprg9:
             spr[n] = value
         default:
             return false
         }
-        // Timer and interrupt state may have changed: re-evaluate after this instruction.
-        requestEventCheck()
         return true
+    }
+
+    /// Writes a time-base or timer register; the next timer event or a
+    /// deliverable timer interrupt may have changed, so the run loop looks
+    /// again after this instruction.
+    func writeTimerSPR(_ n: Int, _ value: UInt32, executed: UInt64) {
+        switch n {
+        case SPR.dec: setDecrementer(value, at: timeBase(executed))
+        case SPR.tsr: timerStatus &= ~value  // write 1 to clear
+        case SPR.tcr: timerControl = value
+        case SPR.tblWrite:
+            setTimeBase((timeBase(executed) & 0xFFFF_FFFF_0000_0000) | UInt64(value), executed: executed)
+        case SPR.tbuWrite:
+            setTimeBase((timeBase(executed) & 0xFFFF_FFFF) | UInt64(value) << 32, executed: executed)
+        default: spr[n] = value  // DECAR
+        }
+        requestEventCheck()
     }
 
     // MARK: Time
@@ -279,30 +286,40 @@ extension Core {
         switch vector {
         case .criticalInput, .watchdog, .criticalDoorbell:
             spr[SPR.csrr0] = returnAddress; spr[SPR.csrr1] = saved
-            msr = saved & MSR.me
+            replaceMSR(saved & MSR.me)
         case .machineCheck:
             spr[SPR.mcsrr0] = returnAddress; spr[SPR.mcsrr1] = saved
-            msr = 0
+            replaceMSR(0)
         case .debug:
             spr[SPR.dsrr0] = returnAddress; spr[SPR.dsrr1] = saved
-            msr = saved & MSR.me
+            replaceMSR(saved & MSR.me)
         default:
             spr[SPR.srr0] = returnAddress; spr[SPR.srr1] = saved
             // Base-class interrupts keep CE, ME and DE (Book E); QEMU 7.2 keeps only ME.
-            msr = saved & (MSR.ce | MSR.me | MSR.de)
+            replaceMSR(saved & (MSR.ce | MSR.me | MSR.de))
         }
         if let esr { spr[SPR.esr] = esr }
         if let dear { spr[SPR.dear] = dear }
         if vector == .external, let source = externalInterrupts { spr[SPR.epr] = source.acknowledge() }
         if vector == .doorbell { doorbellPending = false }
         interruptsTaken &+= 1
-        contextChanged()
         return (spr[SPR.ivpr] & 0xFFFF_0000) | (spr[vector.ivorSPR] & 0xFFF0)
     }
 
-    /// The translation context (MSR[PR, IS, DS], PID) changed: cached translations are stale.
+    /// The translation context (MSR[PR, IS, DS], PID) or the TLB changed:
+    /// cached translations are stale.
     func contextChanged() {
         flushTLB()
+    }
+
+    /// Sets MSR, dropping cached translations only when the privilege level or
+    /// an address space changes. Returns the previous value.
+    @discardableResult
+    func replaceMSR(_ value: UInt32) -> UInt32 {
+        let old = msr
+        msr = value & MSR.implemented
+        if (old ^ msr) & (MSR.pr | MSR.is | MSR.ds) != 0 { contextChanged() }
+        return old
     }
 
     /// Makes the run loop re-check timers and interrupts after the current instruction.

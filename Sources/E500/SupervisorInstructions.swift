@@ -64,13 +64,11 @@ extension Core {
         return nil
     }
 
-    /// Writes MSR; a change of privilege or address space switches translations,
-    /// and enabling interrupts may make one deliverable.
+    /// Writes MSR (mtmsr, wrtee, rfi...). Enabling an interrupt class may make
+    /// a pending interrupt deliverable: then the run loop looks after this instruction.
     func setMSR(_ value: UInt32) {
-        let new = value & MSR.implemented
-        let contextBits = MSR.pr | MSR.is | MSR.ds
-        if (new ^ msr) & contextBits != 0 { msr = new; contextChanged() } else { msr = new }
-        requestEventCheck()
+        let old = replaceMSR(value)
+        if msr & ~old & (MSR.ee | MSR.ce | MSR.de) != 0 { requestEventCheck() }
     }
 
     /// Why an instruction fetch at `pc` failed.
