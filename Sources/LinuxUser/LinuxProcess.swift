@@ -325,7 +325,7 @@ final class TraceWriter {
     }
 
     func instruction(pc: UInt32, word: UInt32) {
-        buffer.append(contentsOf: "0x\(hex8(pc)): \(hex8(word))  \(Disassembler.disassemble(word, at: pc))\n".utf8)
+        buffer.append(contentsOf: (Disassembler.traceLine(word, at: pc) + "\n").utf8)
         if buffer.count >= 1 << 16 { flush() }
     }
 

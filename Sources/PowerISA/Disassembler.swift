@@ -24,6 +24,18 @@ public enum Disassembler {
     // MARK: Layout
 
     /// objdump pads the mnemonic to 8 columns (at least one space) before the operands.
+    /// One line of an instruction trace, as `trapeze user --trace` and
+    /// `trapeze run --trace` write it and scripts/trace-diff.py reads it:
+    /// `0xADDRESS: WORD  disassembly`.
+    public static func traceLine(_ word: UInt32, at address: UInt32) -> String {
+        "0x\(hex8(address)): \(hex8(word))  \(disassemble(word, at: address))"
+    }
+
+    static func hex8(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
     static func format(_ mnemonic: String, _ args: [Arg]) -> String {
         let operands = render(args)
         guard !operands.isEmpty else { return mnemonic }

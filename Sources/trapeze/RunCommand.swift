@@ -68,7 +68,7 @@ struct RunCommand: ParsableCommand {
             guard let f = fopen(trace, "w") else { fail("cannot write \(trace)") }
             traceFile = f
             machine.core.traceHook = { pc, word in
-                fputs("0x\(hex8(pc)): \(hex8(word))  \(Disassembler.disassemble(word, at: pc))\n", f)
+                fputs(Disassembler.traceLine(word, at: pc) + "\n", f)
             }
         }
         let status = runLoop(machine, console)
@@ -140,7 +140,7 @@ struct RunCommand: ParsableCommand {
 
     func report(_ machine: Machine, _ console: Console, _ what: String, status: Int32 = 2) -> Int32 {
         console.restore()
-        printError("trapeze: \(what) (pc 0x\(hex8(machine.core.pc)), \(machine.core.instructionsExecuted) instructions)")
+        printError(String(format: "trapeze: %@ (pc 0x%08x, %llu instructions)", what, machine.core.pc, machine.core.instructionsExecuted))
         let core = machine.core
         printError(String(format: "trapeze: msr=%08x lr=%08x srr0=%08x srr1=%08x dear=%08x esr=%08x pid=%d",
                           core.msr, core.lr, core.spr[SPR.srr0], core.spr[SPR.srr1], core.spr[SPR.dear], core.spr[SPR.esr], core.spr[SPR.pid]))
@@ -269,15 +269,6 @@ final class Console {
     func restore() {
         if rawMode { tcsetattr(0, TCSANOW, &saved); rawMode = false }
     }
-}
-
-private func hex8(_ v: UInt32) -> String {
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: 8 - s.count) + s
-}
-
-private func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 private func fail(_ message: String) -> Never {

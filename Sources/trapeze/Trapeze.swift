@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 
 @main
@@ -6,4 +9,10 @@ struct Trapeze: ParsableCommand {
         commandName: "trapeze",
         abstract: "A PowerPC e500 simulator.",
         subcommands: [UserCommand.self, RunCommand.self])
+}
+
+/// One line on standard error, written directly (also safe after fork).
+func printError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
 }

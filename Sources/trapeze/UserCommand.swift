@@ -37,8 +37,3 @@ struct UserCommand: ParsableCommand {
         process.run()
     }
 }
-
-private func printError(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
-}
