@@ -247,7 +247,10 @@ extension Core {
                 _ = canRead(indexedEA(i), 1)
             case .dcbz:
                 let line = indexedEA(i) & ~(Core.cacheLineSize - 1)
-                if canWrite(line, Core.cacheLineSize) {
+                if let host = fastHost(line, Core.cacheLineSize, write: true) {
+                    host.initializeMemory(as: UInt8.self, repeating: 0, count: Int(Core.cacheLineSize))
+                } else if canWrite(line, Core.cacheLineSize) {
+                    // Device memory or a fault: word stores through the slow path.
                     for k in stride(from: 0, to: Core.cacheLineSize, by: 4) { store32(line &+ k, 0) }
                 }
             // MARK: Special-purpose registers

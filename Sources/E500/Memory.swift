@@ -135,16 +135,18 @@ extension Core {
     func canRead(_ ea: UInt32, _ size: UInt32) -> Bool { canAccess(ea, size, .read) }
 
     private func canAccess(_ ea: UInt32, _ size: UInt32, _ access: MemoryAccess) -> Bool {
-        let last = ea &+ (size - 1)
+        canAccessByte(ea, access) && canAccessByte(ea &+ (size - 1), access)
+    }
+
+    /// Whether one byte is accessible; records the fault (the interrupt's cause in system mode) if not.
+    private func canAccessByte(_ address: UInt32, _ access: MemoryAccess) -> Bool {
         if mmu != nil {
-            for a in [ea, last] {
-                let (physical, fault) = systemTranslation(a, access)
-                if physical == nil { requestStop(fault!); return false }
-            }
+            let (physical, fault) = systemTranslation(address, access)
+            if physical == nil { requestStop(fault!); return false }
             return true
         }
-        for a in [ea, last] where translator.hostPage(for: a, access: access) == nil {
-            fault(a, access)
+        if translator.hostPage(for: address, access: access) == nil {
+            fault(address, access)
             return false
         }
         return true
