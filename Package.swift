@@ -22,10 +22,12 @@ let package = Package(
         .target(name: "E500", dependencies: ["PowerISA"], swiftSettings: fastCode),
         .target(name: "LinuxUser", dependencies: ["E500", "PowerISA"], swiftSettings: fastCode),
         .target(name: "Platform", dependencies: ["E500"], swiftSettings: fastCode),
+        .target(name: "Telemetry"),
+        .target(name: "Hypervisor", dependencies: ["E500", "PowerISA", "Platform", "Telemetry"], swiftSettings: fastCode),
         .executableTarget(
             name: "trapeze",
             dependencies: [
-                "PowerISA", "E500", "LinuxUser", "Platform",
+                "PowerISA", "E500", "LinuxUser", "Platform", "Hypervisor", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PowerISATests", dependencies: ["PowerISA"]),
@@ -33,5 +35,6 @@ let package = Package(
         .testTarget(name: "DifferentialTests", dependencies: ["PowerISA"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Telemetry", "E500", "Platform", "PowerISA"]),
     ]
 )

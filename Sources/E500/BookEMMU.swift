@@ -31,8 +31,13 @@ public final class BookEMMU {
         public var pageSize: UInt64 { 1024 << UInt64(tsize) }
         public var pageMask: UInt32 { UInt32(truncatingIfNeeded: ~(pageSize - 1)) }
 
-        func matches(_ ea: UInt32, space: UInt32, pid: UInt32) -> Bool {
-            valid && ts == space && (tid == 0 || tid == pid) && (ea & pageMask) == epn
+        func matches(_ ea: UInt32, space: UInt32, pid: UInt32, pid1: UInt32 = 0) -> Bool {
+            valid && ts == space && (tid == 0 || tid == pid || tid == pid1) && (ea & pageMask) == epn
+        }
+
+        /// Whether the entry's page overlaps [start, start + size).
+        public func overlaps(_ start: UInt32, size: UInt64) -> Bool {
+            UInt64(epn) < UInt64(start) + size && UInt64(start) < UInt64(epn) + pageSize
         }
     }
 
@@ -107,8 +112,10 @@ public final class BookEMMU {
     }
 
     /// Translates `ea` for `access` in address space `space` (0/1) under `pid`, in user mode when `user`.
-    public func translate(_ ea: UInt32, access: MemoryAccess, space: UInt32, pid: UInt32, user: Bool) -> Result {
-        guard let entry = lookup(ea, space: space, pid: pid) else { return .miss }
+    /// `pid1` is a second process ID register as e500v2 hosts have (PID1);
+    /// e500mc has only PID, so bare mode passes 0, which matches nothing extra.
+    public func translate(_ ea: UInt32, access: MemoryAccess, space: UInt32, pid: UInt32, pid1: UInt32 = 0, user: Bool) -> Result {
+        guard let entry = lookup(ea, space: space, pid: pid, pid1: pid1) else { return .miss }
         let needed: UInt32
         switch access {
         case .read: needed = user ? Permission.ur : Permission.sr
@@ -121,15 +128,33 @@ public final class BookEMMU {
     }
 
     /// The matching entry, TLB1 first (it holds the large kernel mappings).
-    public func lookup(_ ea: UInt32, space: UInt32, pid: UInt32) -> Entry? {
-        for e in tlb1Storage where e.matches(ea, space: space, pid: pid) { return e }
+    public func lookup(_ ea: UInt32, space: UInt32, pid: UInt32, pid1: UInt32 = 0) -> Entry? {
+        lookupIndex(ea, space: space, pid: pid, pid1: pid1).map { entry(tlb: $0.tlb, index: $0.index) }
+    }
+
+    /// Which entry translates `ea`: TLB (0/1) and index (TLB0: set * 4 + way).
+    public func lookupIndex(_ ea: UInt32, space: UInt32, pid: UInt32, pid1: UInt32 = 0) -> (tlb: Int, index: Int)? {
+        for i in tlb1Storage.indices where tlb1Storage[i].matches(ea, space: space, pid: pid, pid1: pid1) { return (1, i) }
         let set = Int((ea >> 12) & 127)
-        for way in 0..<BookEMMU.tlb0Ways {
-            let e = tlb0Storage[set * BookEMMU.tlb0Ways + way]
-            if e.matches(ea, space: space, pid: pid) { return e }
+        for way in 0..<BookEMMU.tlb0Ways where tlb0Storage[set * BookEMMU.tlb0Ways + way].matches(ea, space: space, pid: pid, pid1: pid1) {
+            return (0, set * BookEMMU.tlb0Ways + way)
         }
         return nil
     }
+
+    /// The entry at `index` of TLB `tlb` (TLB0 index = set * 4 + way).
+    public func entry(tlb: Int, index: Int) -> Entry {
+        tlb == 0 ? tlb0Storage[index] : tlb1Storage[index]
+    }
+
+    /// Writes an entry directly, as a hypervisor programs its shadow TLB.
+    public func setEntry(tlb: Int, index: Int, _ entry: Entry) {
+        if tlb == 0 { tlb0Storage[index] = entry } else { tlb1Storage[index] = entry }
+        generation &+= 1
+    }
+
+    /// The TLB entry that `tlbwe` would write now (MAS0's TLBSEL/ESEL, MAS2's set), if valid.
+    public var selectedEntry: (tlb: Int, index: Int)? { selected() }
 
     /// What the hardware loads into the MAS registers on a TLB miss, so the
     /// miss handler only fills in the RPN and permissions: defaults from MAS4.

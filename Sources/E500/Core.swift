@@ -45,6 +45,14 @@ public final class Core {
     /// through IVPR/IVORs. False for the Linux user-mode runner, where every
     /// interrupt stops `run` instead (the runner plays the kernel).
     public var systemMode = false
+    /// Hardware under a hypervisor (the `kvm` modes): with `systemMode` off
+    /// every interrupt condition already ends the run; this also makes `wait`
+    /// end it (`.waiting`, PC past the instruction), so the VMM can idle the
+    /// virtual CPU instead of the hardware thread.
+    public var exitOnWait = false
+    /// Set while `step()` runs: an interrupt taken by the instruction ends the
+    /// step at the vector instead of executing there.
+    var stepping = false
     /// The Book E MMU (system mode); nil in user mode.
     public var mmu: BookEMMU? = nil
     /// Physical memory behind the MMU (system mode).
@@ -58,7 +66,7 @@ public final class Core {
     public var cyclesPerTimeBaseTick: UInt64 = 1
     /// Core cycles elapsed, including time fast-forwarded by `wait`.
     public var cycles: UInt64 = 0
-    var timeBaseOffset: UInt64 = 0
+    package var timeBaseOffset: UInt64 = 0
     public var timerControl: UInt32 = 0
     public var timerStatus: UInt32 = 0
     var decrementerDeadline: UInt64 = 0
@@ -66,7 +74,7 @@ public final class Core {
     var lastFixedIntervalEpoch: UInt64 = 0
     var lastWatchdogEpoch: UInt64 = 0
     /// The watchdog's second timeout expired with a reset action (TCR[WRC]).
-    var watchdogExpired = false
+    package var watchdogExpired = false
     /// A processor doorbell (msgsnd) is waiting to be taken.
     public var doorbellPending = false
     /// Set by `wait` until an interrupt is taken.
@@ -149,6 +157,28 @@ public final class Core {
         softTLB.update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
         fetchTag = 1
         fetchPage = nil
+    }
+
+    /// Executes one instruction, or takes the interrupt it raises and stops
+    /// at the vector (system mode). A hypervisor emulates a trapped guest
+    /// instruction this way against its virtual CPU.
+    public func step() -> StopReason {
+        stepping = true
+        defer { stepping = false }
+        return execute(limit: 1)
+    }
+
+    /// Copies the user-visible register state (GPRs, FPRs, PC, LR, CTR, CR,
+    /// XER, FPSCR, USPRG0 and the SPRG3-7 user aliases) to `other`: a
+    /// hypervisor moves guest state between the hardware and its virtual CPU.
+    public func copyUserState(to other: Core) {
+        other.gpr.update(from: gpr, count: 32)
+        other.fpr.update(from: fpr, count: 32)
+        other.pc = pc; other.lr = lr; other.ctr = ctr; other.cr = cr
+        other.xerSO = xerSO; other.xerOV = xerOV; other.xerCA = xerCA; other.xerByteCount = xerByteCount
+        other.fpscr = fpscr
+        other.spr[SPR.usprg0] = spr[SPR.usprg0]
+        for n in SPR.sprg3...SPR.sprg7 { other.spr[n] = spr[n] }
     }
 
     /// Resets all user-visible registers to zero (execve).

@@ -35,7 +35,7 @@ extension Core {
     }
 
     /// The interpreter loop proper.
-    func execute(limit: UInt64) -> StopReason {
+    package func execute(limit: UInt64) -> StopReason {
         let table = DecodeTable.shared
         var executed: UInt64 = 0
         // The PC lives in a local while running; every exit stores it back
@@ -53,7 +53,10 @@ extension Core {
             if pc & Core.pageMask != fetchTag {
                 guard let page = codePage(pc) else {
                     switch deliverSynchronous(fetchFault(pc), at: pc) {
-                    case .interrupt(let target): pc = target; continue
+                    case .interrupt(let target):
+                        pc = target
+                        if stepping { return .instructionLimit }
+                        continue
                     case .stop(let reason): return reason
                     }
                 }
@@ -276,6 +279,10 @@ extension Core {
                 if systemMode {
                     waiting = true
                     requestEventCheck()
+                } else if exitOnWait {
+                    executed &+= 1
+                    pc = next
+                    return .waiting
                 }
             // MARK: Floating point
             case .lfs, .lfsu, .lfd, .lfdu, .stfs, .stfsu, .stfd, .stfdu,
@@ -285,7 +292,7 @@ extension Core {
                  .fmadd, .fmadds, .fmsub, .fmsubs, .fnmadd, .fnmadds, .fnmsub, .fnmsubs,
                  .fres, .frsqrte, .fsel, .frsp, .fctiw, .fctiwz, .fcmpu, .fcmpo,
                  .fmr, .fneg, .fabs, .fnabs, .mffs, .mtfsf, .mtfsfi, .mtfsb0, .mtfsb1, .mcrfs:
-                if systemMode && msr & MSR.fp == 0 {
+                if msr & MSR.fp == 0 {
                     requestStop(.floatingPointUnavailable)
                 } else if !floatingPoint(op, i) {
                     requestStop(.illegalInstruction(word: word))
@@ -309,7 +316,10 @@ extension Core {
                     // PC stays on it. System mode turns the cause into an interrupt.
                     exitFlags = 0
                     switch deliverSynchronous(pendingStop, at: pc) {
-                    case .interrupt(let target): pc = target; continue
+                    case .interrupt(let target):
+                        pc = target
+                        if stepping { return .instructionLimit }
+                        continue
                     case .stop(let reason): return reason
                     }
                 }
@@ -325,7 +335,7 @@ extension Core {
         return .instructionLimit
     }
 
-    enum SynchronousOutcome {
+    package enum SynchronousOutcome {
         /// The interrupt was taken; continue at this vector.
         case interrupt(UInt32)
         /// The run stops with this reason.
@@ -335,7 +345,7 @@ extension Core {
     /// In system mode, turns an instruction that could not complete into the
     /// interrupt the hardware would take; in user mode (or for a reason that
     /// is no interrupt) the run stops with it.
-    func deliverSynchronous(_ reason: StopReason, at pc: UInt32) -> SynchronousOutcome {
+    package func deliverSynchronous(_ reason: StopReason, at pc: UInt32) -> SynchronousOutcome {
         guard systemMode else { return .stop(reason) }
         switch reason {
         case .illegalInstruction: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.pil))

@@ -69,7 +69,7 @@ public protocol PhysicalMemory: AnyObject {
 
 /// SPR numbers of the supervisor level (Book E / e500mc).
 extension SPR {
-    public static let dec = 22, srr0 = 26, srr1 = 27, pid = 48, decar = 54, csrr0 = 58, csrr1 = 59
+    public static let dec = 22, srr0 = 26, srr1 = 27, pid = 48, pid1 = 633, pid2 = 634, decar = 54, csrr0 = 58, csrr1 = 59
     public static let dear = 61, esr = 62, ivpr = 63
     public static let sprg0 = 272, sprg1 = 273, sprg2 = 274, sprg3 = 275, sprg4 = 276, sprg7 = 279
     public static let tblWrite = 284, tbuWrite = 285, pir = 286, pvr = 287
@@ -91,7 +91,7 @@ extension Core {
     // MARK: Supervisor SPR access
 
     /// mfspr at supervisor level; nil for an SPR the core does not have.
-    func readSupervisorSPR(_ n: Int, executed: UInt64) -> UInt32? {
+    package func readSupervisorSPR(_ n: Int, executed: UInt64) -> UInt32? {
         if let v = readUserSPR(n, executed: executed) { return v }
         switch n {
         case SPR.dec: return decrementer(at: timeBase(executed))
@@ -119,7 +119,7 @@ extension Core {
     }
 
     /// mtspr at supervisor level; false for an SPR the core does not have.
-    func writeSupervisorSPR(_ n: Int, _ value: UInt32, executed: UInt64) -> Bool {
+    package func writeSupervisorSPR(_ n: Int, _ value: UInt32, executed: UInt64) -> Bool {
         if writeUserSPR(n, value) { return true }
         switch n {
         case SPR.dec, SPR.tsr, SPR.tcr, SPR.tblWrite, SPR.tbuWrite, SPR.decar:
@@ -179,7 +179,7 @@ extension Core {
     // MARK: Time
 
     /// The time base at `executed` instructions into the current run.
-    func timeBase(_ executed: UInt64) -> UInt64 {
+    package func timeBase(_ executed: UInt64) -> UInt64 {
         timeBaseOffset &+ (cycles &+ executed) / cyclesPerTimeBaseTick
     }
 
@@ -199,7 +199,7 @@ extension Core {
     }
 
     /// Updates TSR for timer events up to time base `tb`.
-    func advanceTimers(to tb: UInt64) {
+    package func advanceTimers(to tb: UInt64) {
         if decrementerRunning && tb >= decrementerDeadline {
             timerStatus |= TimerBits.tsrDIS
             if timerControl & TimerBits.tcrARE != 0 && spr[SPR.decar] != 0 {
@@ -248,7 +248,7 @@ extension Core {
     }
 
     /// Instructions from now until the next timer event, for sizing a run chunk.
-    func instructionsUntilNextTimerEvent(_ tb: UInt64) -> UInt64 {
+    package func instructionsUntilNextTimerEvent(_ tb: UInt64) -> UInt64 {
         var next = UInt64.max
         if decrementerRunning { next = min(next, decrementerDeadline > tb ? decrementerDeadline - tb : 0) }
         if timerControl & TimerBits.tcrFIE != 0 {
@@ -265,7 +265,7 @@ extension Core {
     // MARK: Interrupts
 
     /// The highest-priority interrupt that is pending and enabled, if any.
-    func pendingInterrupt() -> InterruptVector? {
+    package func pendingInterrupt() -> InterruptVector? {
         if msr & MSR.ce != 0 {
             if timerStatus & TimerBits.tsrWIS != 0 && timerControl & TimerBits.tcrWIE != 0 { return .watchdog }
         }
@@ -281,7 +281,7 @@ extension Core {
     /// Takes an interrupt: saves PC and MSR in the save/restore pair of its
     /// class, masks MSR as Book E specifies, and jumps to IVPR | IVORn.
     /// `returnAddress` is what SRR0 (or CSRR0...) receives.
-    func takeInterrupt(_ vector: InterruptVector, returnAddress: UInt32, esr: UInt32? = nil, dear: UInt32? = nil) -> UInt32 {
+    package func takeInterrupt(_ vector: InterruptVector, returnAddress: UInt32, esr: UInt32? = nil, dear: UInt32? = nil) -> UInt32 {
         let saved = msr
         switch vector {
         case .criticalInput, .watchdog, .criticalDoorbell:
@@ -308,14 +308,14 @@ extension Core {
 
     /// The translation context (MSR[PR, IS, DS], PID) or the TLB changed:
     /// cached translations are stale.
-    func contextChanged() {
+    package func contextChanged() {
         flushTLB()
     }
 
     /// Sets MSR, dropping cached translations only when the privilege level or
     /// an address space changes. Returns the previous value.
     @discardableResult
-    func replaceMSR(_ value: UInt32) -> UInt32 {
+    package func replaceMSR(_ value: UInt32) -> UInt32 {
         let old = msr
         msr = value & MSR.implemented
         if (old ^ msr) & (MSR.pr | MSR.is | MSR.ds) != 0 { contextChanged() }

@@ -66,7 +66,7 @@ extension Core {
 
     /// Writes MSR (mtmsr, wrtee, rfi...). Enabling an interrupt class may make
     /// a pending interrupt deliverable: then the run loop looks after this instruction.
-    func setMSR(_ value: UInt32) {
+    package func setMSR(_ value: UInt32) {
         let old = replaceMSR(value)
         if msr & ~old & (MSR.ee | MSR.ce | MSR.de) != 0 { requestEventCheck() }
     }
@@ -79,10 +79,10 @@ extension Core {
 
     /// The Book E translation of `ea` in the current context, as a physical
     /// address or the stop that makes the matching interrupt.
-    func systemTranslation(_ ea: UInt32, _ access: MemoryAccess) -> (physical: UInt64?, fault: StopReason?) {
+    package func systemTranslation(_ ea: UInt32, _ access: MemoryAccess) -> (physical: UInt64?, fault: StopReason?) {
         guard let mmu else { return (nil, .memoryFault(address: ea, access: access)) }
         let space = (access == .execute ? msr & MSR.is : msr & MSR.ds) != 0 ? UInt32(1) : 0
-        switch mmu.translate(ea, access: access, space: space, pid: spr[SPR.pid], user: msr & MSR.pr != 0) {
+        switch mmu.translate(ea, access: access, space: space, pid: spr[SPR.pid], pid1: spr[SPR.pid1], user: msr & MSR.pr != 0) {
         case .translated(let physical, _): return (physical, nil)
         case .miss: return (nil, .tlbMiss(address: ea, access: access))
         case .protectionViolation: return (nil, .storageViolation(address: ea, access: access))

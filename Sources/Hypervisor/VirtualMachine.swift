@@ -1,0 +1,401 @@
+import E500
+import Platform
+import PowerISA
+import Telemetry
+
+/// Trap-and-emulate virtualization of the ppce500 machine (`--mode kvm`), the
+/// way Linux KVM runs a guest on an e500 core without hardware
+/// virtualization (arch/powerpc/kvm/booke.c, e500*.c).
+///
+/// Two cores take part:
+/// - `hardware` is the simulated e500 the guest really executes on. It runs
+///   the guest with MSR[PR] = 1 in address space 1, translates through the
+///   shadow TLB the VMM programs, reaches guest RAM only (no devices), and
+///   returns to the VMM on every interrupt condition, as the host's
+///   interrupt vectors return to KVM.
+/// - `vcpu` is the guest's view of the CPU: its MSR, SPRs, save/restore
+///   registers, timers, pending interrupts and its TLB (the guest TLB). It
+///   is the same `Core` model as bare mode's, never run freely: the VMM
+///   emulates a trapped instruction by stepping that one instruction on it
+///   (`Core.step`), which gives privileged instructions, reflected faults
+///   and device accesses exactly bare mode's semantics.
+///
+/// Every exit is classified and costed (`ExitTiming`, `CostModel`); the cost
+/// is added to the one modelled clock, so the guest's time base sees the
+/// slowdown exits cost it.
+public final class VirtualMachine {
+    public let machine: Machine
+    public var board: E500Board { machine.board }
+    public var vcpu: Core { machine.core }
+    public let hardware: Core
+    let shadow: ShadowTLB
+
+    /// Exit statistics of vCPU 0.
+    public var timing = ExitTiming()
+    /// Exits by instruction class and guest PC, when enabled.
+    public var profile: ExitProfile? = nil
+    /// False between the workload's end and a reset: nothing is recorded.
+    public var recording = true
+    public let costModel: CostModel
+    let costs: MachineCosts
+    var instructionClock: InstructionClock
+
+    /// The last exits (type and guest PC), oldest first, for reports when the guest dies.
+    public var recentExits: [(type: ExitType, pc: UInt32)] {
+        let n = min(exitCount, UInt64(recentRing.count))
+        return (0..<n).map { recentRing[Int((exitCount &- n &+ $0) % UInt64(recentRing.count))] }
+    }
+    var recentRing = [(type: ExitType, pc: UInt32)](repeating: (.timeInGuest, 0), count: 16)
+    var exitCount: UInt64 = 0
+
+    /// Where the current stretch in the guest began (modelled cycles).
+    var enteredAt: UInt64 = 0
+    /// When the current exit began (modelled cycles).
+    var exitedAt: UInt64 = 0
+    /// An EMUL_WAIT exit in progress: when it began.
+    var waitBegan: UInt64? = nil
+    /// Whether the MPIC's output was raised at the last look (EXTINT is its rising edge).
+    var externalWasPending = false
+
+    /// Guest instructions executed, on the hardware and emulated.
+    public var instructionsExecuted: UInt64 { hardware.instructionsExecuted &+ vcpu.instructionsExecuted }
+    /// Modelled cycles since boot (guest time plus exit costs and idle time).
+    public var cycles: UInt64 { hardware.cycles }
+    public var pc: UInt32 { hardware.pc }
+
+    public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, hardwareTLB1Entries: Int = 16,
+                costModel: CostModel = .p2020, transmit: @escaping (UInt8) -> Void) {
+        machine = Machine(ramSize: ramSize, disk: disk, tlb1Entries: tlb1Entries, transmit: transmit)
+        let mmu = BookEMMU(tlb1Entries: hardwareTLB1Entries)
+        hardware = Core(systemWith: mmu, memory: GuestRAMOnly(machine.board.bus))
+        hardware.systemMode = false
+        hardware.exitOnWait = true
+        hardware.cyclesPerTimeBaseTick = Machine.cyclesPerTimeBaseTick
+        shadow = ShadowTLB(hardware: mmu, ramSize: ramSize)
+        self.costModel = costModel
+        costs = costModel.inMachineCycles(Double(Machine.coreFrequency))
+        instructionClock = InstructionClock(cyclesPerInstruction: costs.instruction)
+    }
+
+    /// Loads the guest as bare mode does, then enters it deprivileged.
+    public func boot(kernel: String, initrd: String?, commandLine: String) throws(PlatformError) {
+        try machine.boot(kernel: kernel, initrd: initrd, commandLine: commandLine)
+        loadGuestState()
+    }
+
+    /// Takes the vCPU's registers as the guest's state and enters it from
+    /// there (after a loader, or a test, set them).
+    public func loadGuestState() {
+        vcpu.copyUserState(to: hardware)
+        updateHardwareContext()
+        enteredAt = hardware.cycles
+    }
+
+    /// Modelled time in seconds.
+    public var modelledSeconds: Double { Double(hardware.cycles) / Double(Machine.coreFrequency) }
+
+    /// Microseconds per modelled cycle, for reports.
+    public static var cyclesPerMicrosecond: Double { Double(Machine.coreFrequency) / 1e6 }
+
+    /// Forgets the statistics so far (at the workload's begin marker).
+    public func resetStatistics() {
+        timing.reset()
+        profile?.reset()
+        recording = true
+        enteredAt = hardware.cycles
+        if waitBegan != nil { waitBegan = hardware.cycles }
+    }
+
+    // MARK: Running
+
+    /// Runs the guest until `limit` more guest instructions have executed, or
+    /// until only the outside world can wake it (`.waiting`), or it stops.
+    public func run(limit: UInt64) -> StopReason {
+        let start = instructionsExecuted
+        while true {
+            let done = instructionsExecuted &- start
+            if done >= limit { return .instructionLimit }
+
+            // Host-side events at this point of modelled time: the timers
+            // that emulate the guest's (a DEC exit when they fire while the
+            // guest runs) and device interrupts (EXTINT).
+            vcpu.cycles = hardware.cycles
+            let tb = vcpu.timeBase(0)
+            let statusBefore = vcpu.timerStatus
+            vcpu.advanceTimers(to: tb)
+            if vcpu.watchdogExpired { return .checkstop(reason: "watchdog timer expired (TCR[WRC] reset)") }
+            let external = board.mpic.output.externalInterruptPending
+            if waitBegan == nil {
+                if vcpu.timerStatus & ~statusBefore & (TimerBits.tsrDIS | TimerBits.tsrFIS | TimerBits.tsrWIS) != 0 {
+                    hostExit(.decrementer)
+                }
+                if external && !externalWasPending { hostExit(.externalInterrupt) }
+            }
+            externalWasPending = external
+
+            // Inject what the guest should take now.
+            if let vector = vcpu.pendingInterrupt() {
+                hardware.pc = vcpu.takeInterrupt(vector, returnAddress: hardware.pc)
+                vcpu.waiting = false
+                updateHardwareContext()
+            }
+            if vcpu.waiting {
+                // Idle: modelled time jumps to the next guest timer event.
+                let untilEvent = vcpu.instructionsUntilNextTimerEvent(tb)
+                guard untilEvent != .max else { return .waiting }
+                hardware.cycles &+= max(1, untilEvent)
+                continue
+            }
+            if let began = waitBegan {
+                if recording { timing.record(.emulatedWait, cycles: hardware.cycles &- began) }
+                waitBegan = nil
+                enteredAt = hardware.cycles
+            }
+
+            // Enter the guest until the next guest timer event at most.
+            let untilEvent = vcpu.instructionsUntilNextTimerEvent(tb)
+            let perInstruction = max(1, costs.instruction)
+            let chunk = min(limit - done, max(1, UInt64(min(Double(UInt64.max / 2), Double(untilEvent) / perInstruction))))
+            let before = hardware.instructionsExecuted
+            let reason = hardware.run(limit: chunk)
+            hardware.cycles &+= instructionClock.extraCycles(for: hardware.instructionsExecuted &- before)
+            if reason == .instructionLimit { continue }
+            exitedAt = hardware.cycles
+            if let stop = handleExit(reason) { return stop }
+        }
+    }
+
+    /// The VMM's user-space side had to act (host console input for the
+    /// guest's UART): a SIGNAL exit.
+    public func userspaceExit() { hostExit(.signal) }
+
+    /// An exit not caused by a guest instruction (a host timer or device
+    /// interrupt while the guest ran): it ends the stretch in the guest and
+    /// costs its handling time.
+    func hostExit(_ type: ExitType) {
+        exitedAt = hardware.cycles
+        account(type)
+    }
+
+    /// Charges an exit's cost to the modelled clock and records it with the
+    /// stretch in the guest that it ended; the guest is re-entered at the new time.
+    func account(_ type: ExitType) {
+        recentRing[Int(exitCount % UInt64(recentRing.count))] = (type, hardware.pc)
+        exitCount &+= 1
+        let cost = costs.exit(type)
+        if recording {
+            timing.record(.timeInGuest, cycles: exitedAt &- enteredAt)
+            timing.record(type, cycles: cost)
+        }
+        hardware.cycles &+= cost
+        enteredAt = hardware.cycles
+    }
+
+    /// Handles one exit; returns a reason when the run must stop.
+    func handleExit(_ reason: StopReason) -> StopReason? {
+        let pc = hardware.pc
+        switch reason {
+        case .privilegedInstruction(let word), .illegalInstruction(let word):
+            let op = DecodeTable.shared.decode(word)
+            let type = Self.exitType(of: op)
+            let (stop, waited) = emulate(op: op)
+            if waited {
+                beginWait()
+                profile?.record(pc: pc, class: .wait)
+            } else {
+                account(type)
+                profile?.record(pc: pc, class: InstructionClass(op))
+            }
+            return stop
+        case .systemCall:
+            // Reflect `sc`: SRR0 is the instruction after it, where the hardware stopped.
+            hardware.pc = vcpu.takeInterrupt(.systemCall, returnAddress: hardware.pc)
+            updateHardwareContext()
+            account(.syscall)
+            profile?.record(pc: pc &- 4, class: .syscall)
+        case .tlbMiss(let address, let access):
+            let (type, stop) = translationMiss(address, access)
+            account(type)
+            profile?.record(pc: pc, class: InstructionClass(exit: type, access: access))
+            return stop
+        case .storageViolation(_, let access):
+            let type: ExitType = access == .execute ? .isi : .dsi
+            let (stop, _) = emulate(op: nil)
+            account(type)
+            profile?.record(pc: pc, class: InstructionClass(exit: type, access: access))
+            return stop
+        case .floatingPointUnavailable:
+            let (stop, _) = emulate(op: nil)
+            account(.floatingPointUnavailable)
+            profile?.record(pc: pc, class: .other)
+            return stop
+        case .alignment:
+            let (stop, _) = emulate(op: nil)
+            account(.dsi)
+            profile?.record(pc: pc, class: .dsi)
+            return stop
+        case .trap, .floatingPointException, .machineCheck:
+            let (stop, _) = emulate(op: nil)
+            account(.emulatedInstruction)
+            profile?.record(pc: pc, class: .other)
+            return stop
+        case .waiting:
+            // `wait` completed on the hardware: the vCPU idles until an interrupt.
+            vcpu.waiting = true
+            beginWait()
+            profile?.record(pc: pc &- 4, class: .wait)
+        case .memoryFault, .checkstop, .instructionLimit:
+            return reason
+        }
+        return nil
+    }
+
+    /// An EMUL_WAIT exit begins: it lasts until an interrupt wakes the vCPU.
+    func beginWait() {
+        recentRing[Int(exitCount % UInt64(recentRing.count))] = (.emulatedWait, hardware.pc)
+        exitCount &+= 1
+        if recording { timing.record(.timeInGuest, cycles: exitedAt &- enteredAt) }
+        waitBegan = exitedAt
+        hardware.cycles &+= costs.exit(.emulatedWait)
+    }
+
+    /// A hardware TLB miss: a shadow to install (xTLBVIRT), a miss the guest
+    /// must handle itself (xTLBREAL), a guest permission fault, or a device
+    /// access to emulate (MMIO).
+    func translationMiss(_ address: UInt32, _ access: MemoryAccess) -> (ExitType, StopReason?) {
+        let fetch = access == .execute
+        let (physical, fault) = vcpu.systemTranslation(address, access)
+        if physical != nil {
+            let space = (fetch ? vcpu.msr & MSR.is : vcpu.msr & MSR.ds) != 0 ? UInt32(1) : 0
+            if let (tlb, index) = vcpu.mmu!.lookupIndex(address, space: space, pid: vcpu.spr[SPR.pid]),
+               shadow.install(address, guest: vcpu.mmu!.entry(tlb: tlb, index: index), tlb: tlb, index: index,
+                              user: vcpu.msr & MSR.pr != 0) {
+                hardware.flushTLB()
+                return (fetch ? .itlbVirt : .dtlbVirt, nil)
+            }
+            // Not RAM: a device register (or, for a fetch, a machine check the guest takes).
+            let (stop, _) = emulate(op: nil)
+            return (fetch ? .isi : .mmio, stop)
+        }
+        let (stop, _) = emulate(op: nil)
+        if case .tlbMiss = fault { return (fetch ? .itlbReal : .dtlbReal, stop) }
+        return (fetch ? .isi : .dsi, stop)
+    }
+
+    /// Emulates the instruction at the guest PC against the vCPU: privileged
+    /// instructions, faults to reflect, device accesses. Returns a reason to
+    /// stop (the guest is beyond saving) and whether the vCPU now waits.
+    func emulate(op: Opcode?) -> (StopReason?, Bool) {
+        hardware.copyUserState(to: vcpu)
+        vcpu.cycles = hardware.cycles
+        vcpu.timeBaseOffset = hardware.timeBaseOffset
+        let tlbGeneration = vcpu.mmu!.generation
+        let reason = vcpu.step()
+        vcpu.copyUserState(to: hardware)
+        hardware.timeBaseOffset = vcpu.timeBaseOffset
+        if vcpu.mmu!.generation != tlbGeneration {
+            shadow.dropStale(guest: vcpu.mmu!)
+            if op == .tlbwe { premapWrittenEntry() }
+            hardware.flushTLB()
+        }
+        updateHardwareContext()
+        switch reason {
+        case .checkstop, .memoryFault: return (reason, false)
+        default: return (nil, vcpu.waiting)
+        }
+    }
+
+    /// After a guest tlbwe, shadows the page it maps right away (KVM premaps
+    /// the faulting page): the guest's miss handler is followed by a retry
+    /// of the access that missed.
+    func premapWrittenEntry() {
+        guard let mmu = vcpu.mmu, let (tlb, index) = mmu.selectedEntry else { return }
+        let entry = mmu.entry(tlb: tlb, index: index)
+        let space = vcpu.msr & MSR.is != 0 ? UInt32(1) : 0
+        guard entry.valid, entry.ts == space else { return }
+        _ = shadow.install(entry.epn, guest: entry, tlb: tlb, index: index, user: vcpu.msr & MSR.pr != 0)
+    }
+
+    /// Programs the hardware for the guest's current context: MSR[PR, IS,
+    /// DS] = 1 with the guest's FP, and the shadow IDs of the guest's
+    /// (AS, PID, PR) in PID0 and of its global entries in PID1.
+    func updateHardwareContext() {
+        let guest = vcpu.msr
+        let user = guest & MSR.pr != 0
+        let space: UInt32 = guest & (MSR.is | MSR.ds) != 0 ? 1 : 0
+        let flushes = shadow.flushes
+        var p0 = shadow.shadowID(space: space, pid: vcpu.spr[SPR.pid], user: user)
+        var p1 = shadow.shadowID(space: space, pid: 0, user: user)
+        if shadow.flushes != flushes {
+            // The IDs ran out and were renumbered on the way: take both afresh.
+            p0 = shadow.shadowID(space: space, pid: vcpu.spr[SPR.pid], user: user)
+            p1 = shadow.shadowID(space: space, pid: 0, user: user)
+            hardware.flushTLB()
+        }
+        if hardware.spr[SPR.pid] != p0 || hardware.spr[SPR.pid1] != p1 {
+            hardware.spr[SPR.pid] = p0
+            hardware.spr[SPR.pid1] = p1
+            hardware.contextChanged()
+        }
+        hardware.replaceMSR(MSR.pr | MSR.is | MSR.ds | (guest & MSR.fp))
+    }
+
+    /// The exit type KVM accounts a trapped instruction under.
+    static func exitType(of op: Opcode) -> ExitType {
+        switch op {
+        case .mfmsr: .emulatedMfmsr
+        case .mtmsr: .emulatedMtmsr
+        case .mfspr: .emulatedMfspr
+        case .mtspr: .emulatedMtspr
+        case .wrtee, .wrteei: .emulatedWrtee
+        case .rfi: .emulatedRfi
+        case .tlbwe: .emulatedTlbwe
+        case .tlbsx: .emulatedTlbsx
+        case .tlbivax, .tlbilx: .emulatedTlbivax
+        case .tlbre, .tlbsync, .msgsnd, .msgclr, .rfci, .rfmci, .rfdi, .dcbtls, .dcbtstls, .icbtls, .icblc, .dcblc, .dcbi:
+            .emulatedCore
+        default: .emulatedInstruction
+        }
+    }
+}
+
+/// The hardware's view of physical memory under the VMM: guest RAM only.
+/// Devices are the VMM's to emulate, so a device access never reaches them
+/// from the hardware (the shadow TLB never maps one).
+final class GuestRAMOnly: PhysicalMemory {
+    let bus: PhysicalBus
+    init(_ bus: PhysicalBus) { self.bus = bus }
+    func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? { bus.ramPointer(physicalPage) }
+    func read(_ physical: UInt64, size: Int) -> UInt64? { nil }
+    func write(_ physical: UInt64, size: Int, value: UInt64) -> Bool { false }
+}
+
+extension InstructionClass {
+    /// The class of a trapped instruction.
+    init(_ op: Opcode) {
+        switch op {
+        case .mfspr: self = .mfspr
+        case .mtspr: self = .mtspr
+        case .wrtee, .wrteei: self = .wrtee
+        case .mfmsr: self = .mfmsr
+        case .mtmsr: self = .mtmsr
+        case .rfi, .rfci, .rfdi, .rfmci: self = .rfi
+        case .tlbwe: self = .tlbwe
+        case .tlbsx: self = .tlbsx
+        case .tlbivax, .tlbilx: self = .tlbivax
+        case .tlbre: self = .tlbre
+        case .wait: self = .wait
+        default: self = .other
+        }
+    }
+
+    /// The class of a translation exit.
+    init(exit: ExitType, access: MemoryAccess) {
+        switch exit {
+        case .mmio: self = .mmio
+        case .isi: self = .isi
+        case .dsi: self = .dsi
+        default: self = access == .execute ? .itlbmiss : .dtlbmiss
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Hypervisor
+import Telemetry
+
+/// `trapeze compare`: runs workloads in several modes and prints, per
+/// workload, the % of bare-metal speed in modelled time (like the exit-timing
+/// page's performance table) and each virtualized mode's exit statistics.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Run workloads in several modes and compare them with bare metal.",
+        discussion: """
+            Each workload is booted once per mode. The measured span is the workload, from its \
+            TRAPEZE-WORKLOAD-BEGIN to its END marker (for `boot`: from power-on to TRAPEZE-BOOTED). \
+            Exit status 0 when every run reached its END marker and printed what bare mode printed.
+            """)
+
+    @OptionGroup var guest: GuestOptions
+    @Option(help: "Comma-separated modes; the first should be bare (the baseline).") var modes: String = "bare,kvm"
+    @Option(help: "Comma-separated workloads: boot, echo-spawn, find.") var workload: String = "boot"
+    @Option(help: "Give up a run after this many seconds of host time.") var timeout: Double = 600
+    @Option(help: "Write each virtualized run's exit timing into DIR/WORKLOAD-MODE/.") var exitTiming: String?
+
+    var modeList: [Mode] { modes.split(separator: ",").compactMap { Mode(rawValue: String($0)) } }
+    var workloadList: [String] { workload.split(separator: ",").map(String.init) }
+
+    func validate() throws {
+        for m in modes.split(separator: ",") where Mode(rawValue: String(m)) == nil {
+            throw ValidationError("unknown mode '\(m)' (\(Mode.names))")
+        }
+        guard !modeList.isEmpty else { throw ValidationError("--modes lists no mode") }
+        for w in workloadList where !["boot", "echo-spawn", "find"].contains(w) {
+            throw ValidationError("unknown workload '\(w)' for compare (boot, echo-spawn, find)")
+        }
+    }
+
+    /// One run's measurements over the workload's span.
+    struct Measurement {
+        var mode: Mode
+        var instructions: UInt64 = 0
+        var seconds: Double = 0
+        var exits: UInt64 = 0
+        var wall: Double = 0
+        var console: [String] = []
+        var timing: ExitTiming?
+    }
+
+    func run() throws {
+        var failures = 0
+        for w in workloadList {
+            var results: [Measurement] = []
+            for mode in modeList {
+                guard let m = measure(w, mode) else { failures += 1; continue }
+                results.append(m)
+            }
+            failures += printTable(w, results)
+        }
+        if failures > 0 { throw ExitCode(2) }
+    }
+
+    func measure(_ w: String, _ mode: Mode) -> Measurement? {
+        let console = Console(interactive: false, echo: false)
+        let system = guest.boot(mode: mode, workload: w, console: console)
+        let vm = (system as? VirtualizedSystem)?.vm
+        var m = Measurement(mode: mode)
+        var begin: (instructions: UInt64, seconds: Double, wall: Double) = (0, 0, 0)
+        var end: (instructions: UInt64, seconds: Double, wall: Double)?
+        var capturing = false
+        let beginMarker = w == "boot" ? "" : "TRAPEZE-WORKLOAD-BEGIN"
+        let endMarker = w == "boot" ? "TRAPEZE-BOOTED" : "TRAPEZE-WORKLOAD-END"
+        console.onLine = { raw in
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line == "TRAPEZE-BOOTED" { capturing = true }
+            if capturing && !line.hasPrefix("[") { m.console.append(String(line)) }
+            if !beginMarker.isEmpty && line.hasPrefix(beginMarker) {
+                begin = (system.instructionsExecuted, system.modelledSeconds, console.elapsed)
+                vm?.resetStatistics()
+            }
+            if end == nil && line.hasPrefix(endMarker) {
+                end = (system.instructionsExecuted, system.modelledSeconds, console.elapsed)
+                vm?.recording = false
+            }
+        }
+        let status = GuestRunner(system: system, console: console, until: "TRAPEZE-WORKLOAD-END \(w)", timeout: timeout).run()
+        guard status == 0, let end else {
+            printError("trapeze: \(w) in \(mode.rawValue) mode did not reach its END marker (status \(status))")
+            return nil
+        }
+        m.instructions = end.instructions &- begin.instructions
+        m.seconds = end.seconds - begin.seconds
+        m.wall = end.wall - begin.wall
+        if let vm {
+            m.exits = vm.timing.totalExits
+            m.timing = vm.timing
+            if let exitTiming {
+                let info = ["mode": mode.rawValue, "workload": w, "cost_model": vm.costModel.name, "vcpu": "0"]
+                try? writeExitTiming(vm.timing, directory: "\(exitTiming)/\(w)-\(mode.rawValue)", info: info)
+            }
+        }
+        return m
+    }
+
+    /// Prints one workload's table; returns the number of failures (console differences).
+    func printTable(_ w: String, _ results: [Measurement]) -> Int {
+        guard let baseline = results.first(where: { $0.mode == .bare }) ?? results.first else { return 0 }
+        var failures = 0
+        print("workload \(w) (cost model \(guest.costModel); modelled time of the workload span)")
+        print(pad("mode", 6) + pad("instructions", 14) + pad("exits", 11) + pad("modelled s", 12)
+              + pad("% of bare", 11) + pad("wall s", 9) + pad("wall/bare", 11) + "  console")
+        for m in results {
+            let percent = m.seconds > 0 ? baseline.seconds / m.seconds * 100 : 100
+            let same = m.console == baseline.console
+            if !same { failures += 1 }
+            print(pad(m.mode.rawValue, 6) + pad("\(m.instructions)", 14) + pad("\(m.exits)", 11)
+                  + pad(String(format: "%.4f", m.seconds), 12) + pad(String(format: "%.2f%%", percent), 11)
+                  + pad(String(format: "%.2f", m.wall), 9)
+                  + pad(String(format: "%.2fx", baseline.wall > 0 ? m.wall / baseline.wall : 1), 11)
+                  + "  " + (m.mode == baseline.mode ? "baseline" : same ? "same as \(baseline.mode.rawValue)" : "DIFFERS"))
+        }
+        for m in results {
+            guard let timing = m.timing else { continue }
+            print("\n\(w), \(m.mode.rawValue) mode: exit timing (us)")
+            print(timing.text(cyclesPerMicrosecond: VirtualMachine.cyclesPerMicrosecond), terminator: "")
+        }
+        print("")
+        return failures
+    }
+}
+
+/// Right-aligns `s` in `width` columns.
+func pad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Hypervisor
+import Platform
+import Telemetry
+
+/// The guest and machine options `run` and `compare` share.
+struct GuestOptions: ParsableArguments {
+    @Option(help: "Kernel: an ELF vmlinux or a uImage.") var kernel: String?
+    @Option(help: "Initial ramdisk (cpio archive).") var initrd: String?
+    @Option(help: "Kernel command line.") var append: String?
+    @Option(name: .customShort("m"), help: "RAM size in MB (a multiple of 64).") var memory: UInt64 = 256
+    @Option(help: "Raw disk image for the virtio-mmio block device.") var drive: String?
+    @Option(help: "Entries of the guest's TLB1 (16 as on the P2020).") var tlb1Entries: Int = 16
+    @Option(help: "Cost model for modelled time: p2020, sequoia440, or a JSON profile file (docs/cost-model.md).")
+    var costModel: String = "p2020"
+
+    static let workloads = ["boot", "echo-spawn", "find", "shell"]
+
+    func validate() throws {
+        guard memory >= 64, memory % 64 == 0, memory <= 3072 else {
+            throw ValidationError("-m must be a multiple of 64 between 64 and 3072 MB")
+        }
+        guard (1...64).contains(tlb1Entries) else { throw ValidationError("--tlb1-entries must be 1 to 64") }
+    }
+
+    /// Kernel and initrd: the given ones, or the project's guest image, built on first use.
+    func bootImages() throws -> (String, String?) {
+        if let kernel { return (kernel, initrd) }
+        let cache = ProcessInfo.processInfo.environment["TRAPEZE_CACHE"] ?? (NSHomeDirectory() + "/.cache/trapeze")
+        var dir = cache + "/linux"
+        if !FileManager.default.fileExists(atPath: dir + "/vmlinux") {
+            printError("trapeze: no guest image in \(dir); building it with Guest/linux/build.sh (takes minutes)")
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Guest/linux/build.sh").path
+            let build = Process()
+            build.executableURL = URL(fileURLWithPath: script)
+            let out = Pipe()
+            build.standardOutput = out
+            try build.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            build.waitUntilExit()
+            guard build.terminationStatus == 0 else { fail("building the guest image failed") }
+            dir = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? dir
+        }
+        return (dir + "/vmlinux", initrd ?? dir + "/initramfs.cpio.gz")
+    }
+
+    /// Builds the machine for `mode` and boots the guest on it; bad input
+    /// ends the process with one line and status 1.
+    func boot(mode: Mode, workload: String?, console: Console) -> GuestSystem {
+        let kernelPath: String, initrdPath: String?
+        do { (kernelPath, initrdPath) = try bootImages() } catch { fail("\(error)") }
+        var commandLine = append ?? "console=ttyS0"
+        if let workload { commandLine += " trapeze.workload=\(workload)" }
+        var disk: BlockImage?
+        if let drive {
+            do { disk = try BlockImage(path: drive, readOnly: false) } catch { fail("\(error)") }
+        }
+        let costs: CostModel
+        do { costs = try loadCostModel(costModel) } catch { fail("\(error)") }
+        do {
+            switch mode {
+            case .bare:
+                let machine = Machine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries) { console.output($0) }
+                try machine.boot(kernel: kernelPath, initrd: initrdPath, commandLine: commandLine)
+                return BareSystem(machine: machine, costModel: costs, kernelPath: kernelPath)
+            case .kvm:
+                let vm = VirtualMachine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries, costModel: costs) {
+                    console.output($0)
+                }
+                try vm.boot(kernel: kernelPath, initrd: initrdPath, commandLine: commandLine)
+                return VirtualizedSystem(vm: vm, kernelPath: kernelPath)
+            }
+        } catch {
+            fail("\(error)")
+        }
+    }
+}

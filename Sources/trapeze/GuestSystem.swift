@@ -1,0 +1,101 @@
+import ArgumentParser
+import E500
+import Foundation
+import Hypervisor
+import Platform
+import Telemetry
+
+/// How the guest runs (`--mode`).
+enum Mode: String, CaseIterable, ExpressibleByArgument {
+    case bare, kvm
+
+    static let names = allCases.map(\.rawValue).joined(separator: ", ")
+}
+
+/// A booted guest in one of the modes, as the run loop drives it: in chunks
+/// of guest instructions, servicing the console in between.
+protocol GuestSystem: AnyObject {
+    var mode: Mode { get }
+    var board: E500Board { get }
+    /// The guest-visible CPU (bare: the core; kvm: the vCPU).
+    var guestCPU: Core { get }
+    /// Where the guest executes now.
+    var pc: UInt32 { get }
+    var instructionsExecuted: UInt64 { get }
+    var modelledSeconds: Double { get }
+    var deviceTreeBlob: [UInt8] { get }
+    /// The kernel file booted (for symbols).
+    var kernelPath: String { get }
+    func run(limit: UInt64) -> StopReason
+    func setTraceHook(_ hook: ((UInt32, UInt32) -> Void)?)
+}
+
+/// `bare`: the guest owns the core.
+final class BareSystem: GuestSystem {
+    let machine: Machine
+    let kernelPath: String
+    var instructionClock: InstructionClock
+
+    init(machine: Machine, costModel: CostModel, kernelPath: String) {
+        self.machine = machine
+        self.kernelPath = kernelPath
+        instructionClock = InstructionClock(
+            cyclesPerInstruction: costModel.inMachineCycles(Double(Machine.coreFrequency)).instruction)
+    }
+
+    var mode: Mode { .bare }
+    var board: E500Board { machine.board }
+    var guestCPU: Core { machine.core }
+    var pc: UInt32 { machine.core.pc }
+    var instructionsExecuted: UInt64 { machine.core.instructionsExecuted }
+    var modelledSeconds: Double { machine.modelledSeconds }
+    var deviceTreeBlob: [UInt8] { machine.deviceTreeBlob }
+
+    func run(limit: UInt64) -> StopReason {
+        let before = machine.core.instructionsExecuted
+        let reason = machine.core.run(limit: limit)
+        machine.core.cycles &+= instructionClock.extraCycles(for: machine.core.instructionsExecuted &- before)
+        return reason
+    }
+
+    func setTraceHook(_ hook: ((UInt32, UInt32) -> Void)?) { machine.core.traceHook = hook }
+}
+
+/// `kvm`: trap-and-emulate under the VMM.
+final class VirtualizedSystem: GuestSystem {
+    let vm: VirtualMachine
+    let kernelPath: String
+    init(vm: VirtualMachine, kernelPath: String) {
+        self.vm = vm
+        self.kernelPath = kernelPath
+    }
+
+    var mode: Mode { .kvm }
+    var board: E500Board { vm.board }
+    var guestCPU: Core { vm.vcpu }
+    var pc: UInt32 { vm.pc }
+    var instructionsExecuted: UInt64 { vm.instructionsExecuted }
+    var modelledSeconds: Double { vm.modelledSeconds }
+    var deviceTreeBlob: [UInt8] { vm.machine.deviceTreeBlob }
+    func run(limit: UInt64) -> StopReason { vm.run(limit: limit) }
+
+    /// Traces what the guest executes: on the hardware and emulated on the vCPU.
+    func setTraceHook(_ hook: ((UInt32, UInt32) -> Void)?) {
+        vm.hardware.traceHook = hook
+        vm.vcpu.traceHook = hook
+    }
+}
+
+/// Resolves `--cost-model`: a shipped profile's name or a JSON file.
+func loadCostModel(_ spec: String) throws -> CostModel {
+    if let model = CostModel.named(spec) { return model }
+    guard spec.contains("/") || spec.hasSuffix(".json") || FileManager.default.fileExists(atPath: spec) else {
+        throw CLIError("unknown cost model '\(spec)' (\(CostModel.profileNames.joined(separator: ", ")), or a JSON profile file)")
+    }
+    do { return try CostModel.load(path: spec) } catch { throw CLIError(error.description) }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
