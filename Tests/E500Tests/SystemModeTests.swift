@@ -3,12 +3,14 @@ import E500
 import PowerISA
 
 /// 1 MB of RAM at physical 0, and one device register page at 0xF_E000_0000
-/// that records writes and answers reads with the last value written.
-final class TestMachine: PhysicalMemory, ExternalInterruptSource {
+/// that records writes and answers reads with the last value written. Its
+/// interrupt outputs are plain flags the tests set.
+final class TestMachine: PhysicalMemory, ExternalInterruptSource, CriticalInterruptSource {
     let ram = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 4096)
     var deviceWrites: [(UInt64, Int, UInt64)] = []
     var deviceValue: UInt64 = 0
     var externalInterruptPending = false
+    var criticalInterruptPending = false
     var acknowledged = 0
 
     init() { ram.initializeMemory(as: UInt8.self, repeating: 0, count: 1 << 20) }
