@@ -50,6 +50,13 @@ public final class Core {
     /// end it (`.waiting`, PC past the instruction), so the VMM can idle the
     /// virtual CPU instead of the hardware thread.
     public var exitOnWait = false
+    /// Interrupt-storm detection: instructions retired at the last
+    /// synchronous interrupt, and how many came since without one retiring.
+    var lastSynchronousRetired: UInt64 = .max
+    var synchronousStreak = 0
+    package static let interruptStormLimit = 100_000
+    /// Fast-forwards through a wait that wake nothing before `run` returns `.waiting`.
+    package static let idleSkipsPerRun = 64
     /// Set while `step()` runs: an interrupt taken by the instruction ends the
     /// step at the vector instead of executing there.
     var stepping = false
@@ -59,6 +66,15 @@ public final class Core {
     public var physicalMemory: PhysicalMemory? = nil
     /// The interrupt controller's output to the core's external input.
     public var externalInterrupts: ExternalInterruptSource? = nil
+    /// The interrupt controller's output to the core's critical input.
+    public var criticalInterrupts: CriticalInterruptSource? = nil
+
+    /// The DBCR0 debug events that are armed (DBCR0[IDM] = 1 and the event
+    /// enabled), 0 when none: the only debug state the interpreter looks at
+    /// outside the places where debug state changes (Debug.swift).
+    var debugEvents: UInt32 = 0
+    /// The performance monitor's registers and counters (PerformanceMonitor.swift).
+    var performanceMonitor = PerformanceMonitorState()
 
     // Modelled time: one instruction is one core cycle; the time base ticks
     // once every `cyclesPerTimeBaseTick` cycles (3: a 1.2 GHz core with the
@@ -77,7 +93,7 @@ public final class Core {
     package var watchdogExpired = false
     /// A processor doorbell (msgsnd) is waiting to be taken.
     public var doorbellPending = false
-    /// Set by `wait` until an interrupt is taken.
+    /// Set by `wait` (or by setting MSR[WE]) until an interrupt is taken.
     public var waiting = false
     /// Interrupts delivered to the guest since creation.
     public var interruptsTaken: UInt64 = 0

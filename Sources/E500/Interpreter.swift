@@ -6,27 +6,47 @@ extension Core {
     /// In user mode every interrupt condition (system call, fault, illegal
     /// instruction) stops the run and is returned. In system mode the core
     /// delivers them to the guest through IVPR/IVORs, runs in chunks bounded by
-    /// the next timer event, takes timer and external interrupts between
-    /// chunks, and fast-forwards modelled time through `wait`.
+    /// the next timer event (and the next counter overflow while the
+    /// performance monitor can interrupt or freeze), takes asynchronous
+    /// interrupts between chunks, and fast-forwards modelled time through
+    /// `wait` and MSR[WE]. While a debug event that needs a look at every
+    /// instruction is armed, it steps one instruction at a time instead.
     public func run(limit: UInt64) -> StopReason {
         guard systemMode else { return execute(limit: limit) }
         let start = instructionsExecuted
+        var idleSkips = 0
         while true {
             let done = instructionsExecuted &- start
             if done >= limit { return .instructionLimit }
             let tb = timeBase(0)
             advanceTimers(to: tb)
             if watchdogExpired { return .checkstop(reason: "watchdog timer expired (TCR[WRC] reset)") }
+            if performanceMonitor.isCounting { settlePerformanceMonitor(executed: 0) }
             if let vector = pendingInterrupt() {
-                pc = takeInterrupt(vector, returnAddress: pc)
-                waiting = false
+                pc = takeInterrupt(vector, returnAddress: pc, executed: 0)
+                // Look again: taking it may have made a higher class pending
+                // (an interrupt-taken debug event); each taken class masks itself.
+                continue
             }
-            let untilEvent = instructionsUntilNextTimerEvent(tb)
+            var untilEvent = instructionsUntilNextTimerEvent(tb)
+            if performanceMonitor.isCounting {
+                untilEvent = min(untilEvent, instructionsUntilPerformanceMonitorEvent(waiting: waiting))
+            }
             if waiting {
-                // Nothing to do until the next timer event: jump the clock there.
-                // With no timer armed only the outside world can wake the core.
+                // Nothing to do until the next timer event (or cycle-counter
+                // overflow): jump the clock there. With nothing armed only the
+                // outside world can wake the core.
                 guard untilEvent != .max else { return .waiting }
                 cycles &+= max(1, untilEvent)
+                // Timer events that wake nothing (their interrupt masked) could
+                // be skipped forever: after a few, let the caller look around.
+                idleSkips += 1
+                if idleSkips > Core.idleSkipsPerRun { return .waiting }
+                continue
+            }
+            if debugEvents != 0 && debugSingleStepping {
+                let reason = debugStep()
+                if reason != .instructionLimit { return reason }
                 continue
             }
             let reason = execute(limit: min(limit - done, max(1, untilEvent)))
@@ -52,10 +72,10 @@ extension Core {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
                 guard let page = codePage(pc) else {
-                    switch deliverSynchronous(fetchFault(pc), at: pc) {
+                    switch deliverSynchronous(fetchFault(pc), at: pc, executed: executed) {
                     case .interrupt(let target):
                         pc = target
-                        if stepping { return .instructionLimit }
+                        if stepping || exitFlags != 0 { exitFlags = 0; return .instructionLimit }
                         continue
                     case .stop(let reason): return reason
                     }
@@ -158,7 +178,8 @@ extension Core {
             case .sc:
                 executed &+= 1
                 if systemMode {
-                    pc = takeInterrupt(.systemCall, returnAddress: next)
+                    pc = takeInterrupt(.systemCall, returnAddress: next, executed: executed)
+                    if exitFlags != 0 { exitFlags = 0; return .instructionLimit }
                     continue
                 }
                 pc = next
@@ -271,8 +292,13 @@ extension Core {
                     requestStop(supervisor || !SPR.isPrivileged(i.spr) ? .illegalInstruction(word: word) : .privilegedInstruction(word: word))
                 }
             case .mfpmr:
-                // Performance monitor registers are not modelled (nor in QEMU).
-                requestStop(.illegalInstruction(word: word))
+                // System mode only: the user-mode runner has no performance monitor.
+                let supervisor = msr & MSR.pr == 0
+                if systemMode, let v = readPerformanceMonitorRegister(i.spr, supervisor: supervisor, executed: executed) {
+                    gpr[i.rD] = v
+                } else {
+                    requestStop(systemMode && !supervisor && PMR.isPrivileged(i.spr) ? .privilegedInstruction(word: word) : .illegalInstruction(word: word))
+                }
             case .wait:
                 // User mode: a hint with nothing to wait for. System mode: stop
                 // until an interrupt; the run loop fast-forwards the clock.
@@ -315,10 +341,12 @@ extension Core {
                     // The instruction did not complete: it does not retire and the
                     // PC stays on it. System mode turns the cause into an interrupt.
                     exitFlags = 0
-                    switch deliverSynchronous(pendingStop, at: pc) {
+                    switch deliverSynchronous(pendingStop, at: pc, executed: executed) {
                     case .interrupt(let target):
                         pc = target
-                        if stepping { return .instructionLimit }
+                        // Taking it asked the run loop to look first (debug events,
+                        // performance monitor): end the chunk here.
+                        if stepping || exitFlags != 0 { exitFlags = 0; return .instructionLimit }
                         continue
                     case .stop(let reason): return reason
                     }
@@ -344,32 +372,60 @@ extension Core {
 
     /// In system mode, turns an instruction that could not complete into the
     /// interrupt the hardware would take; in user mode (or for a reason that
-    /// is no interrupt) the run stops with it.
-    package func deliverSynchronous(_ reason: StopReason, at pc: UInt32) -> SynchronousOutcome {
+    /// is no interrupt) the run stops with it. `executed` instructions of the
+    /// run have retired (the one at `pc` has not).
+    package func deliverSynchronous(_ reason: StopReason, at pc: UInt32, executed: UInt64) -> SynchronousOutcome {
         guard systemMode else { return .stop(reason) }
+        if !stepping {
+            // An interrupt whose handler faults at once, forever: no
+            // instruction completes again. Hardware would spin; we report it.
+            let retired = instructionsExecuted &+ executed
+            if retired == lastSynchronousRetired {
+                synchronousStreak &+= 1
+                if synchronousStreak >= Core.interruptStormLimit {
+                    synchronousStreak = 0
+                    return .stop(.checkstop(reason:
+                        "interrupt storm: \(Core.interruptStormLimit) interrupts without an instruction completing (last at pc 0x\(String(pc, radix: 16)))"))
+                }
+            } else {
+                lastSynchronousRetired = retired
+                synchronousStreak = 0
+            }
+        }
+        func take(_ vector: InterruptVector, esr: UInt32? = nil, dear: UInt32? = nil) -> SynchronousOutcome {
+            .interrupt(takeInterrupt(vector, returnAddress: pc, esr: esr, dear: dear, executed: executed))
+        }
         switch reason {
-        case .illegalInstruction: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.pil))
-        case .privilegedInstruction: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.ppr))
-        case .trap: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.ptr))
-        case .floatingPointException: return .interrupt(takeInterrupt(.program, returnAddress: pc, esr: ESR.fp))
-        case .floatingPointUnavailable: return .interrupt(takeInterrupt(.floatingPointUnavailable, returnAddress: pc))
-        case .alignment(let address):
-            return .interrupt(takeInterrupt(.alignment, returnAddress: pc, esr: 0, dear: address))
+        case .illegalInstruction: return take(.program, esr: ESR.pil)
+        case .privilegedInstruction: return take(.program, esr: ESR.ppr)
+        case .trap:
+            if debugEvents & DebugBits.trap != 0 {
+                // Trap debug event: with MSR[DE] = 1 it replaces the program
+                // interrupt; with DE = 0 it is recorded (imprecise) and the trap
+                // is taken as a program interrupt as well.
+                recordDebugEvent(DebugBits.trap)
+                if msr & MSR.de != 0 { return take(.debug) }
+            }
+            return take(.program, esr: ESR.ptr)
+        case .debugEvent: return take(.debug)
+        case .floatingPointException: return take(.program, esr: ESR.fp)
+        case .floatingPointUnavailable: return take(.floatingPointUnavailable)
+        case .alignment(let address): return take(.alignment, esr: 0, dear: address)
         case .tlbMiss(let address, let access):
             // The hardware preloads the MAS registers for the miss handler.
             let space: UInt32 = (access == .execute ? msr & MSR.is : msr & MSR.ds) != 0 ? 1 : 0
             mmu?.preloadOnMiss(address, space: space, pid: spr[SPR.pid])
-            if access == .execute { return .interrupt(takeInterrupt(.instructionTLBMiss, returnAddress: pc, esr: 0)) }
-            return .interrupt(takeInterrupt(.dataTLBMiss, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address))
+            if access == .execute { return take(.instructionTLBMiss, esr: 0) }
+            return take(.dataTLBMiss, esr: access == .write ? ESR.st : 0, dear: address)
         case .storageViolation(let address, let access):
-            if access == .execute { return .interrupt(takeInterrupt(.instructionStorage, returnAddress: pc, esr: 0)) }
-            return .interrupt(takeInterrupt(.dataStorage, returnAddress: pc, esr: access == .write ? ESR.st : 0, dear: address))
+            if access == .execute { return take(.instructionStorage, esr: 0) }
+            return take(.dataStorage, esr: access == .write ? ESR.st : 0, dear: address)
         case .machineCheck(let address):
             // With MSR[ME] = 0 a machine check cannot be taken: the core checkstops.
             guard msr & MSR.me != 0 else {
                 return .stop(.checkstop(reason: "machine check with MSR[ME] = 0 (physical address 0x\(String(address, radix: 16)))"))
             }
-            return .interrupt(takeInterrupt(.machineCheck, returnAddress: pc))
+            return take(.machineCheck)
         default:
             return .stop(reason)
         }

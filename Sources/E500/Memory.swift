@@ -135,7 +135,10 @@ extension Core {
     func canRead(_ ea: UInt32, _ size: UInt32) -> Bool { canAccess(ea, size, .read) }
 
     private func canAccess(_ ea: UInt32, _ size: UInt32, _ access: MemoryAccess) -> Bool {
-        canAccessByte(ea, access) && canAccessByte(ea &+ (size - 1), access)
+        guard canAccessByte(ea, access) && canAccessByte(ea &+ (size - 1), access) else { return false }
+        // A data address compare anywhere in the range stops the whole access (MSR[DE] = 1).
+        if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, access) { return false }
+        return true
     }
 
     /// Whether one byte is accessible; records the fault (the interrupt's cause in system mode) if not.

@@ -25,6 +25,10 @@ public enum StopReason: Equatable, Sendable {
     case tlbMiss(address: UInt32, access: MemoryAccess)
     /// A TLB entry translates the address but forbids the access: a storage interrupt.
     case storageViolation(address: UInt32, access: MemoryAccess)
+    /// A debug event with MSR[DE] = 1 and DBCR0[IDM] = 1 that stops the
+    /// instruction before it takes effect (a data address compare, a return
+    /// debug event): system mode takes the debug interrupt at `pc`.
+    case debugEvent
     /// A physical address no RAM or device answers: a machine check.
     case machineCheck(address: UInt64)
     /// A machine check with MSR[ME] = 0, or the watchdog's final timeout with

@@ -56,6 +56,14 @@ public protocol ExternalInterruptSource: AnyObject {
     func acknowledge() -> UInt32
 }
 
+/// The critical interrupt input of the core (the MPIC's critical output for
+/// sources routed to it). A level: the core takes IVOR0 through CSRR0/1
+/// while it is asserted and MSR[CE] = 1; there is no acknowledge cycle, the
+/// handler quiets the source.
+public protocol CriticalInterruptSource: AnyObject {
+    var criticalInterruptPending: Bool { get }
+}
+
 /// Physical memory as the machine provides it: RAM pages the core may
 /// access directly, everything else through device reads and writes.
 public protocol PhysicalMemory: AnyObject {
@@ -73,7 +81,7 @@ extension SPR {
     public static let dear = 61, esr = 62, ivpr = 63
     public static let sprg0 = 272, sprg1 = 273, sprg2 = 274, sprg3 = 275, sprg4 = 276, sprg7 = 279
     public static let tblWrite = 284, tbuWrite = 285, pir = 286, pvr = 287
-    public static let dbsr = 304, dbcr0 = 308, tsr = 336, tcr = 340
+    public static let dbsr = 304, dbcr0 = 308, iac1 = 312, iac2 = 313, dac1 = 316, dac2 = 317, tsr = 336, tcr = 340
     public static let mcsrr0 = 570, mcsrr1 = 571, mcsr = 572, dsrr0 = 574, dsrr1 = 575
     public static let mas0 = 624, mas1 = 625, mas2 = 626, mas3 = 627, mas4 = 628, mas6 = 630
     public static let tlb0cfg = 688, tlb1cfg = 689, epr = 702, mas7 = 944
@@ -111,6 +119,7 @@ extension Core {
         case SPR.mmucsr0: return 0
         case SPR.srr0, SPR.srr1, SPR.pid, SPR.decar, SPR.csrr0, SPR.csrr1, SPR.dear, SPR.esr, SPR.ivpr,
              SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbsr, SPR.dbcr0, SPR.dbcr1, SPR.dbcr2, SPR.mcsrr0, SPR.mcsrr1, SPR.mcsr,
+             SPR.iac1, SPR.iac2, SPR.dac1, SPR.dac2,
              SPR.dsrr0, SPR.dsrr1, SPR.epr, SPR.hid0, SPR.hid1, SPR.l1csr0, SPR.l1csr1, SPR.bucsr, SPR.l2csr0,
              SPR.svr, 400...415, 531...533, SPR.sprg8, SPR.sprg9, SPR.l1cfg0, SPR.l1cfg1:
             return spr[n]
@@ -126,6 +135,9 @@ extension Core {
             writeTimerSPR(n, value, executed: executed)
         case SPR.dbsr:
             spr[n] &= ~value  // write 1 to clear
+        case SPR.dbcr0, SPR.iac1, SPR.iac2, SPR.dac1, SPR.dac2:
+            spr[n] = value
+            debugControlChanged()
         case SPR.pid:
             spr[n] = value & 0xFF
             contextChanged()
@@ -150,7 +162,7 @@ extension Core {
         case SPR.bucsr:
             spr[n] = value & ~0x0000_0200  // BBFI self-clears
         case SPR.srr0, SPR.srr1, SPR.csrr0, SPR.csrr1, SPR.dear, SPR.esr, SPR.ivpr,
-             SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbcr0, SPR.dbcr1, SPR.dbcr2, SPR.mcsrr0, SPR.mcsrr1,
+             SPR.sprg0...SPR.sprg7, SPR.pir, SPR.dbcr1, SPR.dbcr2, SPR.mcsrr0, SPR.mcsrr1,
              SPR.mcsr, SPR.dsrr0, SPR.dsrr1, SPR.epr, SPR.hid0, SPR.hid1, 400...415, 531...533, SPR.sprg8, SPR.sprg9:
             spr[n] = value
         default:
@@ -264,9 +276,13 @@ extension Core {
 
     // MARK: Interrupts
 
-    /// The highest-priority interrupt that is pending and enabled, if any.
+    /// The highest-priority interrupt that is pending and enabled, if any
+    /// (Book E order: debug, critical input, watchdog, then the base class;
+    /// machine checks are synchronous here).
     package func pendingInterrupt() -> InterruptVector? {
+        if msr & MSR.de != 0 && debugInterruptPending { return .debug }
         if msr & MSR.ce != 0 {
+            if criticalInterrupts?.criticalInterruptPending == true { return .criticalInput }
             if timerStatus & TimerBits.tsrWIS != 0 && timerControl & TimerBits.tcrWIE != 0 { return .watchdog }
         }
         if msr & MSR.ee != 0 {
@@ -274,35 +290,47 @@ extension Core {
             if timerStatus & TimerBits.tsrFIS != 0 && timerControl & TimerBits.tcrFIE != 0 { return .fixedInterval }
             if timerStatus & TimerBits.tsrDIS != 0 && timerControl & TimerBits.tcrDIE != 0 { return .decrementer }
             if doorbellPending { return .doorbell }
+            if performanceMonitorInterruptPending { return .performanceMonitor }
         }
         return nil
     }
 
     /// Takes an interrupt: saves PC and MSR in the save/restore pair of its
-    /// class, masks MSR as Book E specifies, and jumps to IVPR | IVORn.
-    /// `returnAddress` is what SRR0 (or CSRR0...) receives.
-    package func takeInterrupt(_ vector: InterruptVector, returnAddress: UInt32, esr: UInt32? = nil, dear: UInt32? = nil) -> UInt32 {
+    /// class, masks MSR as Book E specifies (which clears MSR[WE] and ends a
+    /// wait), and jumps to IVPR | IVORn. `returnAddress` is what SRR0 (or
+    /// CSRR0...) receives; `executed` is how many instructions of the current
+    /// run have retired (the performance monitor counts up to there under the
+    /// old MSR).
+    package func takeInterrupt(_ vector: InterruptVector, returnAddress: UInt32, esr: UInt32? = nil, dear: UInt32? = nil,
+                       executed: UInt64) -> UInt32 {
         let saved = msr
         switch vector {
         case .criticalInput, .watchdog, .criticalDoorbell:
             spr[SPR.csrr0] = returnAddress; spr[SPR.csrr1] = saved
-            replaceMSR(saved & MSR.me)
+            replaceMSR(saved & MSR.me, executed: executed)
         case .machineCheck:
             spr[SPR.mcsrr0] = returnAddress; spr[SPR.mcsrr1] = saved
-            replaceMSR(0)
+            replaceMSR(0, executed: executed)
         case .debug:
             spr[SPR.dsrr0] = returnAddress; spr[SPR.dsrr1] = saved
-            replaceMSR(saved & MSR.me)
+            replaceMSR(saved & MSR.me, executed: executed)
         default:
             spr[SPR.srr0] = returnAddress; spr[SPR.srr1] = saved
             // Base-class interrupts keep CE, ME and DE (Book E); QEMU 7.2 keeps only ME.
-            replaceMSR(saved & (MSR.ce | MSR.me | MSR.de))
+            replaceMSR(saved & (MSR.ce | MSR.me | MSR.de), executed: executed)
+            // Interrupt-taken debug event: with DE kept, the debug interrupt
+            // follows before the handler's first instruction.
+            if debugEvents & DebugBits.irpt != 0 { recordDebugEvent(DebugBits.irpt) }
         }
         if let esr { spr[SPR.esr] = esr }
         if let dear { spr[SPR.dear] = dear }
         if vector == .external, let source = externalInterrupts { spr[SPR.epr] = source.acknowledge() }
         if vector == .doorbell { doorbellPending = false }
+        waiting = false
         interruptsTaken &+= 1
+        // With debug events armed the run loop looks before the handler's
+        // first instruction (IRPT, and stepping sees the interrupt).
+        if debugEvents != 0 { requestEventCheck() }
         return (spr[SPR.ivpr] & 0xFFFF_0000) | (spr[vector.ivorSPR] & 0xFFF0)
     }
 
@@ -313,12 +341,16 @@ extension Core {
     }
 
     /// Sets MSR, dropping cached translations only when the privilege level or
-    /// an address space changes. Returns the previous value.
+    /// an address space changes, and settling the performance monitor (at
+    /// `executed` instructions into the run) when PR or PMM changes what it
+    /// counts. Returns the previous value.
     @discardableResult
-    package func replaceMSR(_ value: UInt32) -> UInt32 {
+    package func replaceMSR(_ value: UInt32, executed: UInt64) -> UInt32 {
         let old = msr
         msr = value & MSR.implemented
-        if (old ^ msr) & (MSR.pr | MSR.is | MSR.ds) != 0 { contextChanged() }
+        let changed = old ^ msr
+        if changed & (MSR.pr | MSR.is | MSR.ds) != 0 { contextChanged() }
+        if performanceMonitor.enabled && changed & (MSR.pr | MSR.pmm) != 0 { performanceMonitorModeChanged(executed: executed) }
         return old
     }
 

@@ -5,27 +5,39 @@ extension Core {
     /// Executes a privileged instruction; returns the new PC for the return-
     /// from-interrupt instructions, nil to fall through.
     func supervisorInstruction(_ op: Opcode, _ i: Instruction, executed: UInt64) -> UInt32? {
+        // An MSR change takes effect after this instruction, which retires under the old MSR.
+        let retired = executed &+ 1
         switch op {
         case .mfmsr:
             gpr[i.rD] = msr
         case .mtmsr:
-            setMSR(gpr[i.rS])
+            setMSR(gpr[i.rS], executed: retired)
         case .wrtee:
-            setMSR((msr & ~MSR.ee) | (gpr[i.rS] & MSR.ee))
+            setMSR((msr & ~MSR.ee) | (gpr[i.rS] & MSR.ee), executed: retired)
         case .wrteei:
-            setMSR(i.e != 0 ? msr | MSR.ee : msr & ~MSR.ee)
+            setMSR(i.e != 0 ? msr | MSR.ee : msr & ~MSR.ee, executed: retired)
         case .rfi:
-            setMSR(spr[SPR.srr1])
+            if debugEvents & DebugBits.ret != 0 {
+                // Return debug event: with MSR[DE] = 1 the debug interrupt is
+                // taken at the rfi, which does not execute.
+                recordDebugEvent(DebugBits.ret)
+                if msr & MSR.de != 0 { requestStop(.debugEvent); return nil }
+            }
+            setMSR(spr[SPR.srr1], executed: retired)
             return spr[SPR.srr0] & ~3
         case .rfci:
-            setMSR(spr[SPR.csrr1])
+            setMSR(spr[SPR.csrr1], executed: retired)
             return spr[SPR.csrr0] & ~3
         case .rfmci:
-            setMSR(spr[SPR.mcsrr1])
+            setMSR(spr[SPR.mcsrr1], executed: retired)
             return spr[SPR.mcsrr0] & ~3
         case .rfdi:
-            setMSR(spr[SPR.dsrr1])
+            setMSR(spr[SPR.dsrr1], executed: retired)
             return spr[SPR.dsrr0] & ~3
+        case .mtpmr:
+            if !writePerformanceMonitorRegister(i.spr, gpr[i.rS], executed: executed) {
+                requestStop(.illegalInstruction(word: i.word))
+            }
         case .tlbwe:
             guard let mmu else { requestStop(.illegalInstruction(word: i.word)); return nil }
             do {
@@ -58,17 +70,25 @@ extension Core {
             // One core and no caches: nothing to synchronise or lock.
             break
         default:
-            // mfdcr/mtdcr/mtpmr: the e500mc has no DCR bus, and PMRs are not modelled.
+            // mfdcr/mtdcr: the e500mc has no DCR bus.
             requestStop(.illegalInstruction(word: i.word))
         }
         return nil
     }
 
-    /// Writes MSR (mtmsr, wrtee, rfi...). Enabling an interrupt class may make
-    /// a pending interrupt deliverable: then the run loop looks after this instruction.
-    package func setMSR(_ value: UInt32) {
-        let old = replaceMSR(value)
+    /// Writes MSR (mtmsr, wrtee, rfi...) after `executed` instructions of the
+    /// run. Enabling an interrupt class may make a pending interrupt
+    /// deliverable: then the run loop looks after this instruction. Setting
+    /// MSR[WE] enters the same wait state as `wait`: the run loop fast-forwards
+    /// to the next event and the interrupt that ends the wait clears WE (SRR1
+    /// keeps it, so returning with rfi waits again, as on hardware).
+    func setMSR(_ value: UInt32, executed: UInt64) {
+        let old = replaceMSR(value, executed: executed)
         if msr & ~old & (MSR.ee | MSR.ce | MSR.de) != 0 { requestEventCheck() }
+        if msr & MSR.we != 0 {
+            waiting = true
+            requestEventCheck()
+        }
     }
 
     /// Why an instruction fetch at `pc` failed.
@@ -99,6 +119,7 @@ extension Core {
         }
         let (physical, fault) = systemTranslation(ea, .read)
         guard let physical else { requestStop(fault!); return 0 }
+        if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, .read) { return 0 }
         if let page = physicalMemory?.ramPage(physical & ~0xFFF) {
             var value: UInt32 = 0
             for k in 0..<Int(size) { value = value << 8 | UInt32(page.load(fromByteOffset: Int(physical & 0xFFF) + k, as: UInt8.self)) }
@@ -122,11 +143,13 @@ extension Core {
                 let (physical, fault) = systemTranslation(a, .write)
                 if physical == nil { requestStop(fault!); return }
             }
+            if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, .write) { return }
             for k in 0..<size { systemStore(ea &+ k, 1, value >> ((size - 1 - k) * 8)) }
             return
         }
         let (physical, fault) = systemTranslation(ea, .write)
         guard let physical else { requestStop(fault!); return }
+        if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, .write) { return }
         if let page = physicalMemory?.ramPage(physical & ~0xFFF) {
             for k in 0..<Int(size) {
                 page.storeBytes(of: UInt8(truncatingIfNeeded: value >> (UInt32(Int(size) - 1 - k) * 8)),
@@ -152,6 +175,9 @@ public final class SystemTranslator: MemoryTranslator {
     public init(core: Core) { self.core = core }
 
     public func hostPage(for address: UInt32, access: MemoryAccess) -> UnsafeMutableRawPointer? {
+        // A page a data address compare watches stays out of the software
+        // TLB, so its loads and stores reach the check in the slow path.
+        if access != .execute && core.debugEvents & DebugBits.dataEvents != 0 && core.watchesDataPage(address) { return nil }
         guard let physical = core.systemTranslation(address, access).physical else { return nil }
         return core.physicalMemory?.ramPage(physical & ~0xFFF)
     }

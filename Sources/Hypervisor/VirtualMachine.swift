@@ -50,6 +50,8 @@ public final class VirtualMachine {
 
     /// Where the current stretch in the guest began (modelled cycles).
     var enteredAt: UInt64 = 0
+    var retiredAtLastExit: UInt64 = .max
+    var exitsWithoutProgress = 0
     /// When the current exit began (modelled cycles).
     var exitedAt: UInt64 = 0
     /// An EMUL_WAIT exit in progress: when it began.
@@ -112,6 +114,7 @@ public final class VirtualMachine {
     /// until only the outside world can wake it (`.waiting`), or it stops.
     public func run(limit: UInt64) -> StopReason {
         let start = instructionsExecuted
+        var idleSkips = 0
         while true {
             let done = instructionsExecuted &- start
             if done >= limit { return .instructionLimit }
@@ -135,7 +138,7 @@ public final class VirtualMachine {
 
             // Inject what the guest should take now.
             if let vector = vcpu.pendingInterrupt() {
-                hardware.pc = vcpu.takeInterrupt(vector, returnAddress: hardware.pc)
+                hardware.pc = vcpu.takeInterrupt(vector, returnAddress: hardware.pc, executed: 0)
                 vcpu.waiting = false
                 updateHardwareContext()
             }
@@ -144,6 +147,8 @@ public final class VirtualMachine {
                 let untilEvent = vcpu.instructionsUntilNextTimerEvent(tb)
                 guard untilEvent != .max else { return .waiting }
                 hardware.cycles &+= max(1, untilEvent)
+                idleSkips += 1
+                if idleSkips > Core.idleSkipsPerRun { return .waiting }
                 continue
             }
             if let began = waitBegan {
@@ -162,6 +167,20 @@ public final class VirtualMachine {
             if reason == .instructionLimit { continue }
             exitedAt = hardware.cycles
             if let stop = handleExit(reason) { return stop }
+            // Exits in a loop with nothing completing (a handler that faults at
+            // once, forever): the guest is beyond saving.
+            if instructionsExecuted == retiredAtLastExit {
+                exitsWithoutProgress += 1
+                if exitsWithoutProgress >= Core.interruptStormLimit {
+                    exitsWithoutProgress = 0
+                    return .checkstop(reason: String(format:
+                        "interrupt storm: %d exits without a guest instruction completing (pc 0x%08x)",
+                        Core.interruptStormLimit, hardware.pc))
+                }
+            } else {
+                retiredAtLastExit = instructionsExecuted
+                exitsWithoutProgress = 0
+            }
         }
     }
 
@@ -209,7 +228,7 @@ public final class VirtualMachine {
             return stop
         case .systemCall:
             // Reflect `sc`: SRR0 is the instruction after it, where the hardware stopped.
-            hardware.pc = vcpu.takeInterrupt(.systemCall, returnAddress: hardware.pc)
+            hardware.pc = vcpu.takeInterrupt(.systemCall, returnAddress: hardware.pc, executed: 0)
             updateHardwareContext()
             account(.syscall)
             profile?.record(pc: pc &- 4, class: .syscall)
@@ -234,7 +253,7 @@ public final class VirtualMachine {
             account(.dsi)
             profile?.record(pc: pc, class: .dsi)
             return stop
-        case .trap, .floatingPointException, .machineCheck:
+        case .trap, .floatingPointException, .machineCheck, .debugEvent:
             let (stop, _) = emulate(op: nil)
             account(.emulatedInstruction)
             profile?.record(pc: pc, class: .other)
@@ -337,7 +356,7 @@ public final class VirtualMachine {
             hardware.spr[SPR.pid1] = p1
             hardware.contextChanged()
         }
-        hardware.replaceMSR(MSR.pr | MSR.is | MSR.ds | (guest & MSR.fp))
+        hardware.replaceMSR(MSR.pr | MSR.is | MSR.ds | (guest & MSR.fp), executed: 0)
     }
 
     /// The exit type KVM accounts a trapped instruction under.

@@ -190,7 +190,7 @@ public final class LinuxProcess {
             case .alignment(let address):
                 raiseFault(SIGBUS, code: 1 /* BUS_ADRALN */, address: address,
                            message: "bus error (alignment) accessing 0x\(hex8(address)) at 0x\(hex8(core.pc))")
-            case .tlbMiss, .storageViolation, .machineCheck, .floatingPointUnavailable, .waiting, .checkstop:
+            case .tlbMiss, .storageViolation, .machineCheck, .floatingPointUnavailable, .debugEvent, .waiting, .checkstop:
                 // System-mode stops: a user-mode core (no MMU, no supervisor level) never returns them.
                 raiseFault(SIGILL, code: 1, address: core.pc, message: "unexpected stop \(stop) at 0x\(hex8(core.pc))")
             }

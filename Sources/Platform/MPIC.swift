@@ -13,6 +13,14 @@
 /// CTPR blocks, and IACK then returns the spurious vector). The rule is the
 /// hardware's; Linux never reaches the case.
 ///
+/// A source can instead be routed to the core's critical input: IDR[CI0]
+/// (FSL MPIC, QEMU's `IDR_CI`) or ILR = 1 (4.x, with IDR[P0] as the
+/// destination). Critical sources bypass priority, CTPR, IACK and EOI (as in
+/// QEMU): the critical output is asserted while any of them is pending and
+/// unmasked, so the handler must quiet (or mask) the source. An edge source
+/// stays latched there until masked, as in QEMU, since no IACK clears it.
+/// ILR = 2 (machine check) reaches no output.
+///
 /// Registers are 32-bit big-endian. The global timers keep their registers
 /// but do not count: Linux only programs them masked (`mpic_init`) and our
 /// kernel has no `CONFIG_MPIC_TIMER`. The error-interrupt summary block
@@ -43,6 +51,9 @@ public final class MPIC: MMIODevice {
     static let gcrModeMask: UInt32 = 0x6000_0000   // 4.2: mixed 0x2000_0000, proxy (coreint) 0x6000_0000
     static let gcrModeProxy: UInt32 = 0x6000_0000
 
+    /// IDR: critical interrupt to CPU 0 (QEMU `IDR_CI0_SHIFT` 30).
+    static let criticalDestination: UInt32 = 0x4000_0000
+
     static let timerCountInhibit: UInt32 = 0x8000_0000
     static let timerToggle: UInt32 = 0x8000_0000
 
@@ -57,6 +68,9 @@ public final class MPIC: MMIODevice {
         /// Called on every change of `externalInterruptPending`, so the core
         /// can set its stop flag instead of polling.
         public var onChange: ((Bool) -> Void)?
+        /// The level of the critical interrupt pin (cint) into the core's
+        /// critical-input exception (taken when MSR[CE] = 1).
+        public fileprivate(set) var criticalInterruptPending = false
         unowned let mpic: MPIC
         init(mpic: MPIC) { self.mpic = mpic }
 
@@ -88,6 +102,8 @@ public final class MPIC: MMIODevice {
     private var levelSensitive = [Bool](repeating: false, count: internalSources)
     private var raised = SourceSet()
     private var inService = SourceSet()
+    /// Sources asserting the critical output.
+    private var criticalRaised = SourceSet()
 
     private var gcr: UInt32 = 0
     private var pir: UInt32 = 0
@@ -127,6 +143,7 @@ public final class MPIC: MMIODevice {
         }
         raised = SourceSet()
         inService = SourceSet()
+        criticalRaised = SourceSet()
         currentTaskPriority = 15
         for t in 0..<4 { timerCurrentCount[t] = 0; timerBaseCount[t] = MPIC.timerCountInhibit }
         updateOutput()
@@ -175,13 +192,28 @@ public final class MPIC: MMIODevice {
         return (best, bestPriority)
     }
 
+    /// Where source `n` is delivered.
+    private enum Target { case int, critical, none }
+
+    private func target(_ n: Int) -> Target {
+        // IDR[CI0] wins over IDR[P0] (QEMU: "configured for multiple output
+        // types, using critical"); otherwise ILR picks the pin for IDR[P0].
+        if idr[n] & MPIC.criticalDestination != 0 { return .critical }
+        guard idr[n] & 1 != 0 else { return .none }
+        switch ilr[n] {
+        case 0: return .int
+        case 1: return .critical
+        default: return .none   // machine check (2) and reserved targets: not wired
+        }
+    }
+
     /// Source `n` changed (wire, mask, priority, destination, routing).
     private func update(_ n: Int) {
         let active = pending[n] && ivpr[n] & MPIC.maskBit == 0
         if active { ivpr[n] |= MPIC.activityBit } else { ivpr[n] &= ~MPIC.activityBit }
-        // ILR ≠ 0 routes to the critical or machine-check pin, which Linux never
-        // uses; such a source reaches no INT output.
-        raised[n] = active && idr[n] & 1 != 0 && ilr[n] == 0
+        let to = target(n)
+        raised[n] = active && to == .int
+        criticalRaised[n] = active && to == .critical
         updateOutput()
     }
 
@@ -189,6 +221,7 @@ public final class MPIC: MMIODevice {
         let top = highest(raised).priority
         let serving = highest(inService).priority
         output.set(top > Int(currentTaskPriority) && top > serving)
+        output.criticalInterruptPending = !criticalRaised.isEmpty
     }
 
     /// IACK (QEMU `openpic_iack`): the highest raised source goes into
@@ -380,7 +413,7 @@ public final class MPIC: MMIODevice {
     }
 
     private func writeDestination(_ n: Int, _ v: UInt32) {
-        idr[n] = v & 1   // one CPU; FSL 4.x has no IDR[EP]/[CI] bits (ILR replaces them)
+        idr[n] = v & (1 | MPIC.criticalDestination)   // one CPU: P0 and CI0 (EP, the external pin, is not modelled)
         update(n)
     }
 }
@@ -389,6 +422,8 @@ public final class MPIC: MMIODevice {
 struct SourceSet {
     static let words = (MPIC.internalSources + 63) / 64
     var bits = [UInt64](repeating: 0, count: SourceSet.words)
+
+    var isEmpty: Bool { bits.allSatisfy { $0 == 0 } }
 
     subscript(n: Int) -> Bool {
         get { bits[n >> 6] & (1 << UInt64(n & 63)) != 0 }

@@ -7,8 +7,8 @@ extension PhysicalBus: PhysicalMemory {
 }
 
 /// The MPIC's output drives the core's external input (coreint: taking the
-/// interrupt acknowledges it and EPR receives the vector).
-extension MPIC.Output: ExternalInterruptSource {}
+/// interrupt acknowledges it and EPR receives the vector) and its critical input.
+extension MPIC.Output: ExternalInterruptSource, CriticalInterruptSource {}
 
 /// The whole ppce500-compatible machine: an e500mc core at supervisor level
 /// behind its Book E MMU, wired to the board.
@@ -26,6 +26,7 @@ public final class Machine {
         board = E500Board(ramSize: ramSize, disk: disk, transmit: transmit)
         core = Core(systemWith: BookEMMU(tlb1Entries: tlb1Entries), memory: board.bus)
         core.externalInterrupts = board.mpic.output
+        core.criticalInterrupts = board.mpic.output
         core.cyclesPerTimeBaseTick = Machine.cyclesPerTimeBaseTick
     }
 

@@ -47,7 +47,7 @@ struct GuestRunner {
                 (system as? VirtualizedSystem)?.vm.userspaceExit()
             }
             if reason == .waiting && !console.interactive && console.inputClosed {
-                return report("the guest is idle with no timer armed and no input to wake it")
+                return report("the guest is idle and nothing can wake it (no interrupt armed and enabled, no input)")
             }
         }
     }

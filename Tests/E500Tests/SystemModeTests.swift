@@ -3,12 +3,14 @@ import E500
 import PowerISA
 
 /// 1 MB of RAM at physical 0, and one device register page at 0xF_E000_0000
-/// that records writes and answers reads with the last value written.
-final class TestMachine: PhysicalMemory, ExternalInterruptSource {
+/// that records writes and answers reads with the last value written. Its
+/// interrupt outputs are plain flags the tests set.
+final class TestMachine: PhysicalMemory, ExternalInterruptSource, CriticalInterruptSource {
     let ram = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 4096)
     var deviceWrites: [(UInt64, Int, UInt64)] = []
     var deviceValue: UInt64 = 0
     var externalInterruptPending = false
+    var criticalInterruptPending = false
     var acknowledged = 0
 
     init() { ram.initializeMemory(as: UInt8.self, repeating: 0, count: 1 << 20) }
@@ -257,5 +259,29 @@ func asm(_ op: Opcode, _ v: [Int64] = []) -> UInt32 { try! Encoder.encode(op, v)
         core.msr = 0
         if case .checkstop = core.run(limit: 10) {} else { Issue.record("expected a checkstop") }
         #expect(core.pc == 0x1004)
+    }
+
+    @Test func anInterruptStormStopsTheRunWithAReason() {
+        let m = TestMachine()
+        // An illegal word whose program-interrupt handler is illegal too (zeroed RAM).
+        m.put(0x1000, [0])
+        let core = makeCore(m)
+        let reason = core.run(limit: 100_000_000)
+        guard case .checkstop(let why) = reason else {
+            Issue.record("expected a checkstop, got \(reason)")
+            return
+        }
+        #expect(why.contains("interrupt storm"))
+        #expect(core.pc == 0x600)
+    }
+
+    @Test func aWaitThatNothingCanEndReturnsWaiting() {
+        let m = TestMachine()
+        // FIT armed with its interrupt enabled, but MSR[EE] = 0: the wait never ends.
+        m.put(0x1000, [asm(.wait), asm(.b, [0])])
+        let core = makeCore(m)
+        core.timerControl = TimerBits.tcrFIE
+        #expect(core.run(limit: 1_000) == .waiting)
+        #expect(core.waiting)
     }
 }

@@ -258,4 +258,35 @@ final class GuestHarness {
         _ = g.vm.run(limit: 100)
         #expect(g.count(.emulatedMfmsr) == 0)
     }
+
+    @Test func aGuestLoopingInInterruptsIsStoppedWithAReason() {
+        let g = GuestHarness()
+        // Word 0 is illegal, and so is the program-interrupt handler (zeroed RAM).
+        g.put(0x1000, [0])
+        let reason = g.run(limit: 10_000_000)
+        guard case .checkstop(let why) = reason else {
+            Issue.record("expected a checkstop, got \(reason)")
+            return
+        }
+        #expect(why.contains("interrupt storm"))
+        #expect(g.vm.pc == 0x600)
+        #expect(g.count(.emulatedInstruction) >= 100_000)
+    }
+
+    @Test func nonsenseTLBEntriesAreTheGuestsProblem() {
+        let g = GuestHarness()
+        // tlbwe of a TLB1 entry with an illegal page size (TSIZE 3): a program
+        // interrupt in the guest, as on hardware; the shadow TLB is untouched.
+        g.put(0x1000, [
+            lis(9, 0x1005), asm(.mtspr, [Int64(SPR.mas0), 9]),                  // TLB1, ESEL 5
+            lis(9, 0x8000), asm(.ori, [9, 9, 0x0180]), asm(.mtspr, [Int64(SPR.mas1), 9]),  // V, TSIZE 3
+            asm(.tlbwe),
+            asm(.b, [0]),
+        ])
+        g.put(0x600, [asm(.b, [0])])
+        g.run()
+        #expect(g.vm.pc == 0x600)
+        #expect(g.vm.vcpu.spr[SPR.esr] == ESR.pil)
+        #expect(!g.vm.vcpu.mmu!.tlb1[5].valid)
+    }
 }

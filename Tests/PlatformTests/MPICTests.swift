@@ -254,7 +254,48 @@ import Testing
         #expect(r(m, Self.ivpr(42) + 0x18) == 1)
         m.line(source: 42).raise()
         #expect(!m.output.externalInterruptPending)
+        #expect(m.output.criticalInterruptPending)
+        w(m, Self.ivpr(42) + 0x18, 2)                             // machine check: not wired
+        #expect(!m.output.externalInterruptPending)
+        #expect(!m.output.criticalInterruptPending)
         w(m, Self.ivpr(42) + 0x18, 0)
         #expect(m.output.externalInterruptPending)
+        #expect(!m.output.criticalInterruptPending)
+    }
+
+    @Test func destinationCriticalBitRoutesToTheCriticalOutput() {
+        let m = MPIC()
+        linuxInit(m)
+        enable(m, source: 42)
+        w(m, Self.idr(42), 0x4000_0001)                           // IDR[CI0] wins over IDR[P0]
+        #expect(r(m, Self.idr(42)) == 0x4000_0001)
+        let line = m.line(source: 42)
+        line.raise()
+        #expect(m.output.criticalInterruptPending)
+        #expect(!m.output.externalInterruptPending)
+        // No priority, CTPR, IACK or EOI: the level follows the source.
+        w(m, Self.ctpr, 15)
+        #expect(m.output.criticalInterruptPending)
+        #expect(m.output.acknowledge() == 2047)
+        #expect(m.output.criticalInterruptPending)
+        line.lower()
+        #expect(!m.output.criticalInterruptPending)
+        // Masking holds it back (MPIC 4.x).
+        line.raise()
+        w(m, Self.ivpr(42), r(m, Self.ivpr(42)) | 0x8000_0000)
+        #expect(!m.output.criticalInterruptPending)
+        w(m, Self.ivpr(42), r(m, Self.ivpr(42)) & ~0x8000_0000)
+        #expect(m.output.criticalInterruptPending)
+        // Back to the INT pin.
+        w(m, Self.ctpr, 0)
+        w(m, Self.idr(42), 1)
+        #expect(!m.output.criticalInterruptPending)
+        #expect(m.output.externalInterruptPending)
+    }
+
+    @Test func machineWiresBothOutputsToTheCore() {
+        let machine = Machine(ramSize: 64 << 20) { _ in }
+        #expect(machine.core.externalInterrupts === machine.board.mpic.output)
+        #expect(machine.core.criticalInterrupts === machine.board.mpic.output)
     }
 }
