@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The kvm mode against bare mode on the guest image: the workloads print
+# the same console in both (`trapeze compare` checks that and prints the %
+# of bare-metal speed), the exit-timing files have the exit-timing page's
+# layout and add up, the exit profile names hot guest PCs with vmlinux
+# symbols, and a guest beyond saving or bad options give clear statuses.
+# Ends with `kvm check: N passed, N failed`.
+#
+# Usage: Guest/linux/check-kvm.sh TRAPEZE_BIN
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+trapeze=${1:?usage: check-kvm.sh TRAPEZE_BIN}
+image=$("$here/build.sh" | tail -1)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+boot=(--kernel "$image/vmlinux" --initrd "$image/initramfs.cpio")
+
+passed=0 failed=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+# 1. compare: every workload reaches its END marker in both modes with the same console.
+"$trapeze" compare "${boot[@]}" --modes bare,kvm --workload boot,echo-spawn,find \
+    --exit-timing "$work/compare" > "$work/compare.txt" 2> "$work/compare.err"
+status=$?
+cat "$work/compare.txt" | grep -E '^workload|^ *(mode|bare|kvm) '
+if [ $status -eq 0 ] && [ "$(grep -c ' kvm .*same as bare$' "$work/compare.txt")" -eq 3 ] &&
+   [ "$(grep -c '% of bare' "$work/compare.txt")" -eq 3 ]; then
+    pass "compare: boot, echo-spawn and find print the same console under kvm as bare"
+else
+    fail "compare (status $status)"; tail -20 "$work/compare.err"
+fi
+# kvm is slower than bare in modelled time and counts privileged exits.
+if awk '$1 == "kvm" { sub("%", "", $5); if ($5 + 0 >= 100 || $3 + 0 == 0) bad = 1; n++ } END { exit (n == 3 && !bad) ? 0 : 1 }' "$work/compare.txt"; then
+    pass "compare: kvm runs below 100% of bare-metal speed with exits counted"
+else
+    fail "compare: implausible kvm rows"
+fi
+
+# 2. The exit-timing files: the page's layout, and they add up.
+if python3 "$root/scripts/check-exit-timing.py" "$work"/compare/*-kvm/vm0_vcpu0_timing; then
+    pass "exit timing: $(ls -d "$work"/compare/*-kvm | wc -l) files in the page's layout that add up"
+else
+    fail "exit timing files"
+fi
+
+# 3. run --exit-timing --exit-profile over the echo-spawn workload only.
+"$trapeze" run "${boot[@]}" --mode kvm --workload echo-spawn --until "TRAPEZE-WORKLOAD-END echo-spawn" \
+    --timeout 600 --stats-from workload --exit-timing "$work/run" --exit-profile "$work/profile.txt" \
+    > "$work/run.log" 2>&1
+status=$?
+profile="$work/profile.txt"
+if [ $status -eq 0 ] && python3 "$root/scripts/check-exit-timing.py" "$work/run/vm0_vcpu0_timing" &&
+   grep -q '^ *mfspr ' "$profile" && grep -q '^ *wrtee ' "$profile" && grep -q '^ *>20000 ' "$profile" &&
+   grep -Eq 'mfspr at [A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+' "$profile"; then
+    pass "exit profile: classes, PC histogram and symbolized hot PCs ($(grep -m1 'mfspr at' "$profile" | sed 's/^ *//'))"
+else
+    fail "run --exit-timing --exit-profile (status $status)"; head -30 "$profile" 2>/dev/null; tail -5 "$work/run.log"
+fi
+# The workload-only statistics hold far fewer MMIO exits than a whole boot prints characters.
+mmio=$(awk '$1 == "MMIO:" { print $2 }' "$work/run/vm0_vcpu0_timing")
+if [ -n "$mmio" ] && [ "$mmio" -lt 2000 ]; then
+    pass "stats-from workload: the boot's console output is not counted ($mmio MMIO exits)"
+else
+    fail "stats-from workload: $mmio MMIO exits"
+fi
+
+# 4. Statuses: a panicking guest is 2 under kvm too; bad options and profiles are 1 or a usage error.
+check() {  # name, expected status, command...
+    local name=$1 expected=$2; shift 2
+    "$@" > "$work/$name.log" 2>&1
+    local status=$?
+    if [ $status -eq "$expected" ]; then pass "$name"; else fail "$name: status $status, expected $expected"; tail -5 "$work/$name.log"; fi
+}
+check kvm-panic 2 "$trapeze" run --mode kvm --kernel "$image/vmlinux" --append "console=ttyS0 rdinit=/none" --timeout 300
+echo '{"frequency_mhz": 1000, "exit_cycles": {"NOT_AN_EXIT": 5}}' > "$work/bad-profile.json"
+check bad-cost-profile 1 "$trapeze" run --mode kvm "${boot[@]}" --cost-model "$work/bad-profile.json"
+check unknown-mode 64 "$trapeze" run --mode hyper "${boot[@]}"
+if grep -q "unknown exit type 'NOT_AN_EXIT'" "$work/bad-cost-profile.log"; then pass "bad cost profile names the problem"; else fail "bad cost profile message"; fi
+
+echo "kvm check: $passed passed, $failed failed"
+[ $failed -eq 0 ]
