@@ -35,7 +35,7 @@ trapeze_run() {
     local workload=$1 marker=$2 start end stats
     start=$(now)
     stats=$("$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" --workload "$workload" \
-        --until "$marker" --timeout 600 2>&1 >/dev/null </dev/null | grep '^trapeze: instructions=')
+        --until "$marker" --timeout 600 2>&1 >/dev/null </dev/null | grep '^trapeze: mode=')
     end=$(now)
     echo "$(echo "$end - $start" | bc) $(sed 's/.*instructions=\([0-9]*\).*/\1/' <<<"$stats")"
 }

@@ -61,9 +61,32 @@ public final class Core {
     /// step at the vector instead of executing there.
     var stepping = false
     /// The Book E MMU (system mode); nil in user mode.
-    public var mmu: BookEMMU? = nil
+    public var mmu: BookEMMU? = nil { didSet { mmuUnretained = mmu } }
     /// Physical memory behind the MMU (system mode).
-    public var physicalMemory: PhysicalMemory? = nil
+    public var physicalMemory: PhysicalMemory? = nil { didSet { cacheRAM() } }
+    // For the translation miss path (it runs on every software-TLB miss),
+    // without reference counting: the MMU (`mmu` keeps it alive), and the
+    // RAM as one host block when the memory has it that way.
+    unowned(unsafe) var mmuUnretained: BookEMMU? = nil
+    var ramBase: UnsafeMutableRawPointer? = nil
+    var ramSize: UInt64 = 0
+
+    func cacheRAM() {
+        if let ram = physicalMemory?.contiguousRAM {
+            ramBase = ram.base
+            ramSize = ram.size
+        } else {
+            ramBase = nil
+            ramSize = 0
+        }
+    }
+
+    /// The host address of the RAM page at `physicalPage`, nil for device space.
+    @inline(__always)
+    func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? {
+        if let ramBase { return physicalPage < ramSize ? ramBase + Int(physicalPage) : nil }
+        return physicalMemory?.ramPage(physicalPage)
+    }
     /// The interrupt controller's output to the core's external input.
     public var externalInterrupts: ExternalInterruptSource? = nil
     /// The interrupt controller's output to the core's critical input.

@@ -56,7 +56,6 @@ extension Core {
 
     /// The interpreter loop proper.
     package func execute(limit: UInt64) -> StopReason {
-        let table = DecodeTable.shared
         var executed: UInt64 = 0
         // The PC lives in a local while running; every exit stores it back
         // (pointing at the instruction that stopped, or past `sc`).
@@ -67,7 +66,7 @@ extension Core {
             cycles &+= executed
         }
         exitFlags = 0
-        let decodeTable = table.table
+        let decodeTable = DecodeTable.sharedTable
         while executed < limit {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {

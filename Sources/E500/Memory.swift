@@ -21,14 +21,14 @@ extension Core {
     @inline(never)
     func fillTLB(_ ea: UInt32, write: Bool) -> UnsafeMutableRawPointer? {
         let page = ea & Core.pageMask
-        guard let host = translator.hostPage(for: ea, access: write ? .write : .read) else { return nil }
+        guard let host = translate(ea, write ? .write : .read) else { return nil }
         let entry = softTLB + Int((ea >> 12) & UInt32(Core.softTLBSize - 1))
         if entry.pointee.hostPage != host { entry.pointee = SoftTLBEntry() }
         entry.pointee.hostPage = host
         if write {
             entry.pointee.writeTag = page
             // A writable page is readable in every translator we have (user pages, Book E SR/UR with SW/UW).
-            if translator.hostPage(for: ea, access: .read) != nil { entry.pointee.readTag = page }
+            if translate(ea, .read) != nil { entry.pointee.readTag = page }
         } else {
             entry.pointee.readTag = page
         }
@@ -46,12 +46,20 @@ extension Core {
 
     @inline(never)
     func fillCodePage(_ pc: UInt32) -> UnsafeMutableRawPointer? {
-        guard let host = translator.hostPage(for: pc, access: .execute) else { return nil }
+        guard let host = translate(pc, .execute) else { return nil }
         let entry = softTLB + Int((pc >> 12) & UInt32(Core.softTLBSize - 1))
         if entry.pointee.hostPage != host { entry.pointee = SoftTLBEntry() }
         entry.pointee.hostPage = host
         entry.pointee.executeTag = pc & Core.pageMask
         return host
+    }
+
+    /// The translator, or the Book E MMU directly in system configurations
+    /// (no protocol call and no reference counting on the miss path).
+    @inline(__always)
+    func translate(_ ea: UInt32, _ access: MemoryAccess) -> UnsafeMutableRawPointer? {
+        if mmuUnretained != nil { return systemHostPage(ea, access) }
+        return translator.hostPage(for: ea, access: access)
     }
 
     @inline(never)

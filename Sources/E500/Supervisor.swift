@@ -69,10 +69,17 @@ public protocol CriticalInterruptSource: AnyObject {
 public protocol PhysicalMemory: AnyObject {
     /// Host address of the 4 KB RAM page at `physicalPage`, nil for device space.
     func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer?
+    /// All of RAM as one host block from physical address 0, if it is one
+    /// (the core then finds RAM pages without calling `ramPage`).
+    var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { get }
     /// A device read; nil when nothing answers (machine check).
     func read(_ physical: UInt64, size: Int) -> UInt64?
     /// A device write; false when nothing answers.
     func write(_ physical: UInt64, size: Int, value: UInt64) -> Bool
+}
+
+extension PhysicalMemory {
+    public var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { nil }
 }
 
 /// SPR numbers of the supervisor level (Book E / e500mc).

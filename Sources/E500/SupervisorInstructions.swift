@@ -100,7 +100,7 @@ extension Core {
     /// The Book E translation of `ea` in the current context, as a physical
     /// address or the stop that makes the matching interrupt.
     package func systemTranslation(_ ea: UInt32, _ access: MemoryAccess) -> (physical: UInt64?, fault: StopReason?) {
-        guard let mmu else { return (nil, .memoryFault(address: ea, access: access)) }
+        guard let mmu = mmuUnretained else { return (nil, .memoryFault(address: ea, access: access)) }
         let space = (access == .execute ? msr & MSR.is : msr & MSR.ds) != 0 ? UInt32(1) : 0
         switch mmu.translate(ea, access: access, space: space, pid: spr[SPR.pid], pid1: spr[SPR.pid1], user: msr & MSR.pr != 0) {
         case .translated(let physical, _): return (physical, nil)
@@ -120,7 +120,7 @@ extension Core {
         let (physical, fault) = systemTranslation(ea, .read)
         guard let physical else { requestStop(fault!); return 0 }
         if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, .read) { return 0 }
-        if let page = physicalMemory?.ramPage(physical & ~0xFFF) {
+        if let page = ramPage(physical & ~0xFFF) {
             var value: UInt32 = 0
             for k in 0..<Int(size) { value = value << 8 | UInt32(page.load(fromByteOffset: Int(physical & 0xFFF) + k, as: UInt8.self)) }
             return value
@@ -150,7 +150,7 @@ extension Core {
         let (physical, fault) = systemTranslation(ea, .write)
         guard let physical else { requestStop(fault!); return }
         if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, .write) { return }
-        if let page = physicalMemory?.ramPage(physical & ~0xFFF) {
+        if let page = ramPage(physical & ~0xFFF) {
             for k in 0..<Int(size) {
                 page.storeBytes(of: UInt8(truncatingIfNeeded: value >> (UInt32(Int(size) - 1 - k) * 8)),
                                 toByteOffset: Int(physical & 0xFFF) + k, as: UInt8.self)
@@ -175,11 +175,19 @@ public final class SystemTranslator: MemoryTranslator {
     public init(core: Core) { self.core = core }
 
     public func hostPage(for address: UInt32, access: MemoryAccess) -> UnsafeMutableRawPointer? {
+        core.systemHostPage(address, access)
+    }
+}
+
+extension Core {
+    /// The host page behind `address` through the Book E MMU, RAM only.
+    @inline(__always)
+    func systemHostPage(_ address: UInt32, _ access: MemoryAccess) -> UnsafeMutableRawPointer? {
         // A page a data address compare watches stays out of the software
         // TLB, so its loads and stores reach the check in the slow path.
-        if access != .execute && core.debugEvents & DebugBits.dataEvents != 0 && core.watchesDataPage(address) { return nil }
-        guard let physical = core.systemTranslation(address, access).physical else { return nil }
-        return core.physicalMemory?.ramPage(physical & ~0xFFF)
+        if access != .execute && debugEvents & DebugBits.dataEvents != 0 && watchesDataPage(address) { return nil }
+        guard let physical = systemTranslation(address, access).physical else { return nil }
+        return ramPage(physical & ~0xFFF)
     }
 }
 
@@ -197,6 +205,9 @@ extension Core {
         translator = SystemTranslator(core: self)
         self.mmu = mmu
         physicalMemory = memory
+        // Observers do not run inside an initializer.
+        mmuUnretained = mmu
+        cacheRAM()
         systemMode = true
         msr = 0
     }

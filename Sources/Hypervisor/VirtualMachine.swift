@@ -26,8 +26,12 @@ import Telemetry
 public final class VirtualMachine {
     public let machine: Machine
     public var board: E500Board { machine.board }
-    public var vcpu: Core { machine.core }
+    // The objects every exit touches, without reference counting (`machine`
+    // and `shadow` own them for the VMM's lifetime).
+    public unowned(unsafe) let vcpu: Core
     public let hardware: Core
+    unowned(unsafe) let guestTLB: BookEMMU
+    unowned(unsafe) let interruptController: MPIC.Output
     let shadow: ShadowTLB
 
     /// Exit statistics of vCPU 0.
@@ -68,6 +72,9 @@ public final class VirtualMachine {
     public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, hardwareTLB1Entries: Int = 16,
                 costModel: CostModel = .p2020, transmit: @escaping (UInt8) -> Void) {
         machine = Machine(ramSize: ramSize, disk: disk, tlb1Entries: tlb1Entries, transmit: transmit)
+        vcpu = machine.core
+        guestTLB = machine.core.mmu!
+        interruptController = machine.board.mpic.output
         let mmu = BookEMMU(tlb1Entries: hardwareTLB1Entries)
         hardware = Core(systemWith: mmu, memory: GuestRAMOnly(machine.board.bus))
         hardware.systemMode = false
@@ -127,7 +134,7 @@ public final class VirtualMachine {
             let statusBefore = vcpu.timerStatus
             vcpu.advanceTimers(to: tb)
             if vcpu.watchdogExpired { return .checkstop(reason: "watchdog timer expired (TCR[WRC] reset)") }
-            let external = board.mpic.output.externalInterruptPending
+            let external = interruptController.externalInterruptPending
             if waitBegan == nil {
                 if vcpu.timerStatus & ~statusBefore & (TimerBits.tsrDIS | TimerBits.tsrFIS | TimerBits.tsrWIS) != 0 {
                     hostExit(.decrementer)
@@ -215,7 +222,7 @@ public final class VirtualMachine {
         let pc = hardware.pc
         switch reason {
         case .privilegedInstruction(let word), .illegalInstruction(let word):
-            let op = DecodeTable.shared.decode(word)
+            let op = DecodeTable.sharedTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
             let type = Self.exitType(of: op)
             let (stop, waited) = emulate(op: op)
             if waited {
@@ -286,8 +293,8 @@ public final class VirtualMachine {
         let (physical, fault) = vcpu.systemTranslation(address, access)
         if physical != nil {
             let space = (fetch ? vcpu.msr & MSR.is : vcpu.msr & MSR.ds) != 0 ? UInt32(1) : 0
-            if let (tlb, index) = vcpu.mmu!.lookupIndex(address, space: space, pid: vcpu.spr[SPR.pid]),
-               shadow.install(address, guest: vcpu.mmu!.entry(tlb: tlb, index: index), tlb: tlb, index: index,
+            if let (tlb, index) = guestTLB.lookupIndex(address, space: space, pid: vcpu.spr[SPR.pid]),
+               shadow.install(address, guest: guestTLB.entry(tlb: tlb, index: index), tlb: tlb, index: index,
                               user: vcpu.msr & MSR.pr != 0) {
                 hardware.flushTLB()
                 return (fetch ? .itlbVirt : .dtlbVirt, nil)
@@ -308,12 +315,12 @@ public final class VirtualMachine {
         hardware.copyUserState(to: vcpu)
         vcpu.cycles = hardware.cycles
         vcpu.timeBaseOffset = hardware.timeBaseOffset
-        let tlbGeneration = vcpu.mmu!.generation
+        let tlbGeneration = guestTLB.generation
         let reason = vcpu.step()
         vcpu.copyUserState(to: hardware)
         hardware.timeBaseOffset = vcpu.timeBaseOffset
-        if vcpu.mmu!.generation != tlbGeneration {
-            shadow.dropStale(guest: vcpu.mmu!)
+        if guestTLB.generation != tlbGeneration {
+            shadow.dropStale(guest: guestTLB)
             if op == .tlbwe { premapWrittenEntry() }
             hardware.flushTLB()
         }
@@ -328,7 +335,8 @@ public final class VirtualMachine {
     /// the faulting page): the guest's miss handler is followed by a retry
     /// of the access that missed.
     func premapWrittenEntry() {
-        guard let mmu = vcpu.mmu, let (tlb, index) = mmu.selectedEntry else { return }
+        let mmu = guestTLB
+        guard let (tlb, index) = mmu.selectedEntry else { return }
         let entry = mmu.entry(tlb: tlb, index: index)
         let space = vcpu.msr & MSR.is != 0 ? UInt32(1) : 0
         guard entry.valid, entry.ts == space else { return }
@@ -385,6 +393,7 @@ final class GuestRAMOnly: PhysicalMemory {
     let bus: PhysicalBus
     init(_ bus: PhysicalBus) { self.bus = bus }
     func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? { bus.ramPointer(physicalPage) }
+    var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { bus.contiguousRAM }
     func read(_ physical: UInt64, size: Int) -> UInt64? { nil }
     func write(_ physical: UInt64, size: Int, value: UInt64) -> Bool { false }
 }

@@ -4,6 +4,7 @@ import E500
 /// the core's software TLB, everything else through device reads and writes.
 extension PhysicalBus: PhysicalMemory {
     public func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? { ramPointer(physicalPage) }
+    public var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { (ram.base, ram.size) }
 }
 
 /// The MPIC's output drives the core's external input (coreint: taking the

@@ -5,6 +5,9 @@
 /// fill every slot they match. Decoding is then a single load.
 public final class DecodeTable: @unchecked Sendable {
     public static let shared = DecodeTable()
+    /// The shared table's storage: a plain pointer, so the interpreter's
+    /// entry does not retain and release the table object on every call.
+    nonisolated(unsafe) public static let sharedTable: UnsafeMutablePointer<Opcode> = shared.table
 
     public let table: UnsafeMutablePointer<Opcode>
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# kvm against bare: the same kernel, initramfs and workload under
+# `trapeze run --mode bare` and `--mode kvm`, in the same run.
+#   Benchmarks/kvm/run.sh [--reps N] [TRAPEZE_BIN]
+# For boot (to TRAPEZE-BOOTED), echo-spawn and find (whole runs to their END
+# marker) prints the best host wall time of N repetitions per mode, the
+# kvm/bare wall-time ratio (the goal: at most 1.5), the exits kvm took, and
+# the modelled % of bare-metal speed (p2020 cost model).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+reps=3
+if [ "${1:-}" = "--reps" ]; then reps=$2; shift 2; fi
+trapeze=${1:-}
+if [ -z "$trapeze" ]; then
+    (cd "$repo" && swift build -c release >&2)
+    trapeze="$repo/.build/release/trapeze"
+fi
+image=$("$repo/Guest/linux/build.sh" | tail -1)
+
+# One run: prints "wall modelled exits" from the summary line.
+run() {
+    local mode=$1 workload=$2 marker=$3 line
+    line=$("$trapeze" run --mode "$mode" --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" \
+        --workload "$workload" --until "$marker" --timeout 900 2>&1 >/dev/null </dev/null | grep '^trapeze: mode=')
+    echo "$(sed 's/.*wall=\([0-9.]*\)s.*/\1/' <<<"$line") $(sed 's/.*modelled=\([0-9.]*\)s.*/\1/' <<<"$line") \
+$(grep -o 'exits=[0-9]*' <<<"$line" | cut -d= -f2)"
+}
+
+printf '%-12s %9s %9s %10s %10s %12s\n' workload bare_s kvm_s kvm/bare exits "modelled %"
+for spec in "boot:TRAPEZE-BOOTED" "echo-spawn:TRAPEZE-WORKLOAD-END echo-spawn" "find:TRAPEZE-WORKLOAD-END find"; do
+    workload=${spec%%:*} marker=${spec#*:}
+    best_b="" best_k="" exits=0 mb=0 mk=0
+    for _ in $(seq "$reps"); do
+        read -r b m _ < <(run bare "$workload" "$marker")
+        read -r k n e < <(run kvm "$workload" "$marker")
+        if [ -z "$best_b" ] || (( $(echo "$b < $best_b" | bc) )); then best_b=$b; mb=$m; fi
+        if [ -z "$best_k" ] || (( $(echo "$k < $best_k" | bc) )); then best_k=$k; mk=$n; exits=$e; fi
+    done
+    printf '%-12s %9.3f %9.3f %10s %10s %11s%%\n' "$workload" "$best_b" "$best_k" \
+        "$(echo "scale=2; $best_k / $best_b" | bc)" "$exits" "$(echo "scale=2; 100 * $mb / $mk" | bc)"
+done
