@@ -28,6 +28,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop successfully when the console prints this text.") var until: String?
     @Option(help: "Give up after this many seconds of host time.") var timeout: Double?
     @Option(help: "Write an instruction trace (address, word, disassembly) to this file.") var trace: String?
+    @Flag(help: "With --trace: each instruction is followed by the registers before it, in the layout of QEMU's -d cpu (bare mode).")
+    var traceRegisters = false
     @Option(help: "Write the device tree blob given to the guest to this file.") var dumpDtb: String?
     @Option(help: "kvm: write exit-timing statistics into this directory (vm0_vcpu0_timing and .json).")
     var exitTiming: String?
@@ -43,6 +45,9 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("unknown workload '\(workload)' (\(GuestOptions.workloads.joined(separator: ", ")))")
         }
         guard ["boot", "workload"].contains(statsFrom) else { throw ValidationError("--stats-from must be boot or workload") }
+        if traceRegisters && (trace == nil || mode != .bare) {
+            throw ValidationError("--trace-registers needs --trace in bare mode")
+        }
         if mode == .bare && (exitTiming != nil || exitProfile != nil) {
             throw ValidationError("--exit-timing and --exit-profile need a virtualized mode (--mode kvm)")
         }
@@ -71,8 +76,11 @@ struct RunCommand: ParsableCommand {
         if let trace {
             guard let f = fopen(trace, "w") else { fail("cannot write \(trace)") }
             traceFile = f
+            let core = system.guestCPU
+            let registers = traceRegisters
             system.setTraceHook { pc, word in
                 fputs(Disassembler.traceLine(word, at: pc) + "\n", f)
+                if registers { fputs(registerDump(core, pc: pc), f) }
             }
         }
         let status = GuestRunner(system: system, console: console, until: until, timeout: timeout).run()
@@ -119,3 +127,20 @@ func writeExitTiming(_ timing: ExitTiming, directory: String, info: [String: Str
     try timing.text(cyclesPerMicrosecond: perMicrosecond).write(toFile: base, atomically: true, encoding: .utf8)
     try timing.json(cyclesPerMicrosecond: perMicrosecond, extra: info).write(toFile: base + ".json", atomically: true, encoding: .utf8)
 }
+
+/// The core's registers in the layout of QEMU's `-d cpu` for 32-bit PowerPC
+/// (the lines scripts/trace-diff.py compares).
+func registerDump(_ core: Core, pc: UInt32) -> String {
+    func hex(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
+    }
+    var s = "NIP \(hex(pc))   LR \(hex(core.lr)) CTR \(hex(core.ctr)) XER \(hex(core.xer)) CPU#0\n"
+    s += "MSR \(hex(core.msr)) HID0 \(hex(core.spr[SPR.hid0]))\n"
+    for row in 0..<4 {
+        s += (row == 0 ? "GPR00" : "GPR\(row == 1 ? "08" : String(row * 8))") + (0..<8).map { " " + hex(core.gpr[row * 8 + $0]) }.joined() + "\n"
+    }
+    s += "CR \(hex(core.cr))\n"
+    return s
+}
+

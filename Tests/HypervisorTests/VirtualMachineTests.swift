@@ -289,4 +289,21 @@ final class GuestHarness {
         #expect(g.vm.vcpu.spr[SPR.esr] == ESR.pil)
         #expect(!g.vm.vcpu.mmu!.tlb1[5].valid)
     }
+
+    @Test func mtmsrWithWEIsAnEmulatedWaitToo() {
+        let g = GuestHarness()
+        g.vm.vcpu.timerControl = TimerBits.tcrDIE
+        g.put(0x1000, [
+            asm(.addi, [3, 0, 30000]), asm(.mtspr, [Int64(SPR.dec), 3]),
+            lis(4, 0x0004), asm(.ori, [4, 4, 0x9000]),          // MSR[WE] | EE | ME
+            asm(.mtmsr, [4]),
+            asm(.b, [0]),
+        ])
+        g.put(0xA00, [asm(.addi, [8, 0, 1]), asm(.b, [0])])
+        g.run()
+        #expect(g.vm.hardware.gpr[8] == 1)
+        #expect(g.count(.emulatedWait) == 1)
+        #expect(g.count(.emulatedMtmsr) == 0)
+        #expect(g.vm.timing[.emulatedWait].sum > 80_000)
+    }
 }
