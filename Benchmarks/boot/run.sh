@@ -6,16 +6,7 @@
 # 1000 /bin/echo processes) prints the best wall time of N repetitions on
 # each side, the Trapeze/QEMU ratio, and Trapeze's guest instructions and MIPS.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-reps=3
-if [ "${1:-}" = "--reps" ]; then reps=$2; shift 2; fi
-trapeze=${1:-}
-if [ -z "$trapeze" ]; then
-    (cd "$repo" && swift build -c release >&2)
-    trapeze="$repo/.build/release/trapeze"
-fi
-image=$("$repo/Guest/linux/build.sh" | tail -1)
+source "$(dirname "$0")/../common.sh" "$@"
 now() { date +%s.%N; }
 
 # qemu: wall time until the marker appears on the console (qemu is killed then).

@@ -7,16 +7,7 @@
 # kvm/bare wall-time ratio (the goal: at most 1.5), the exits kvm took, and
 # the modelled % of bare-metal speed (p2020 cost model).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-reps=3
-if [ "${1:-}" = "--reps" ]; then reps=$2; shift 2; fi
-trapeze=${1:-}
-if [ -z "$trapeze" ]; then
-    (cd "$repo" && swift build -c release >&2)
-    trapeze="$repo/.build/release/trapeze"
-fi
-image=$("$repo/Guest/linux/build.sh" | tail -1)
+source "$(dirname "$0")/../common.sh" "$@"
 
 # One run: prints "wall modelled exits" from the summary line.
 run() {

@@ -31,12 +31,11 @@ final class ShadowTLB {
     /// Shadow IDs by (AS, PID, PR); 0 = none assigned yet.
     private var ids = [UInt8](repeating: 0, count: 2 * 256 * 2)
     private var nextID = 1
-    /// For each hardware entry, the guest entry it shadows: (TLB << 16 | index), or -1.
-    private var origin0: [Int32]
-    private var origin1: [Int32]
-    /// The guest entry as it was when the shadow was made.
-    private var source0: [BookEMMU.Entry]
-    private var source1: [BookEMMU.Entry]
+    /// For each hardware entry (by hardware TLB, then index), the guest entry
+    /// it shadows, (TLB << 16 | index), or -1; and that guest entry as it was
+    /// when the shadow was made.
+    private var origins: [[Int32]]
+    private var sources: [[BookEMMU.Entry]]
     private var victim0 = [Int](repeating: 0, count: BookEMMU.tlb0Sets)
     private var victim1 = 0
 
@@ -47,11 +46,9 @@ final class ShadowTLB {
     init(hardware: BookEMMU, ramSize: UInt64) {
         self.hardware = hardware
         self.ramSize = ramSize
-        let n0 = BookEMMU.tlb0Sets * BookEMMU.tlb0Ways
-        origin0 = Array(repeating: -1, count: n0)
-        origin1 = Array(repeating: -1, count: hardware.tlb1Entries)
-        source0 = Array(repeating: BookEMMU.Entry(), count: n0)
-        source1 = Array(repeating: BookEMMU.Entry(), count: hardware.tlb1Entries)
+        let sizes = [BookEMMU.tlb0Sets * BookEMMU.tlb0Ways, hardware.tlb1Entries]
+        origins = sizes.map { Array(repeating: -1, count: $0) }
+        sources = sizes.map { Array(repeating: BookEMMU.Entry(), count: $0) }
     }
 
     /// The hardware TID for guest context (address space, PID, PR).
@@ -66,8 +63,7 @@ final class ShadowTLB {
 
     /// Drops every shadow entry and every shadow ID.
     func flushAll() {
-        for i in origin0.indices where origin0[i] >= 0 { hardware.setEntry(tlb: 0, index: i, BookEMMU.Entry()); origin0[i] = -1 }
-        for i in origin1.indices where origin1[i] >= 0 { hardware.setEntry(tlb: 1, index: i, BookEMMU.Entry()); origin1[i] = -1 }
+        dropShadows { _, _ in true }
         ids = [UInt8](repeating: 0, count: ids.count)
         nextID = 1
         flushes += 1
@@ -100,22 +96,19 @@ final class ShadowTLB {
             ? shadowID(space: guest.ts, pid: 0, user: user)
             : shadowID(space: guest.ts, pid: guest.tid, user: user)
         shadow.permissions = Self.userPermissions(guest.permissions, user: user)
-        let origin = Int32(tlb << 16 | index)
+        let hardwareTLB: Int, slot: Int
         if tsize == 2 {
             let set = Int((ea >> 12) & 127)
             let way = victim0[set]
             victim0[set] = (way + 1) % BookEMMU.tlb0Ways
-            let slot = set * BookEMMU.tlb0Ways + way
-            hardware.setEntry(tlb: 0, index: slot, shadow)
-            origin0[slot] = origin
-            source0[slot] = guest
+            (hardwareTLB, slot) = (0, set * BookEMMU.tlb0Ways + way)
         } else {
-            let slot = victim1
+            (hardwareTLB, slot) = (1, victim1)
             victim1 = (victim1 + 1) % hardware.tlb1Entries
-            hardware.setEntry(tlb: 1, index: slot, shadow)
-            origin1[slot] = origin
-            source1[slot] = guest
         }
+        hardware.setEntry(tlb: hardwareTLB, index: slot, shadow)
+        origins[hardwareTLB][slot] = Int32(tlb << 16 | index)
+        sources[hardwareTLB][slot] = guest
         installed &+= 1
         return true
     }
@@ -134,20 +127,17 @@ final class ShadowTLB {
     /// Returns whether any hardware entry changed.
     @discardableResult
     func dropStale(guest: BookEMMU) -> Bool {
+        dropShadows { origin, source in guest.entry(tlb: origin >> 16, index: origin & 0xFFFF) != source }
+    }
+
+    /// Invalidates the hardware entries whose (guest origin, guest entry then) `stale` picks.
+    @discardableResult
+    private func dropShadows(_ stale: (Int, BookEMMU.Entry) -> Bool) -> Bool {
         var changed = false
-        for i in origin0.indices where origin0[i] >= 0 {
-            let o = Int(origin0[i])
-            if guest.entry(tlb: o >> 16, index: o & 0xFFFF) != source0[i] {
-                hardware.setEntry(tlb: 0, index: i, BookEMMU.Entry())
-                origin0[i] = -1
-                changed = true
-            }
-        }
-        for i in origin1.indices where origin1[i] >= 0 {
-            let o = Int(origin1[i])
-            if guest.entry(tlb: o >> 16, index: o & 0xFFFF) != source1[i] {
-                hardware.setEntry(tlb: 1, index: i, BookEMMU.Entry())
-                origin1[i] = -1
+        for tlb in 0...1 {
+            for i in origins[tlb].indices where origins[tlb][i] >= 0 && stale(Int(origins[tlb][i]), sources[tlb][i]) {
+                hardware.setEntry(tlb: tlb, index: i, BookEMMU.Entry())
+                origins[tlb][i] = -1
                 changed = true
             }
         }
