@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Trapeze guest kernel: Linux 6.1 from Debian's linux-source-6.1
 # package, configured with `make allnoconfig` + config.fragment beside this
-# script (e500mc, qemu_e500 platform, no SMP/PCI/modules/network), cross-built
-# with powerpc-linux-gnu-gcc. Called by build.sh; usable on its own.
+# script (e500mc, qemu_e500 platform, no SMP/PCI/modules/network), with the
+# guest fixes in patches/, cross-built with powerpc-linux-gnu-gcc. Called by
+# build.sh; usable on its own.
 #
 # Output (outside the repository):
 #   ${TRAPEZE_CACHE:-~/.cache/trapeze}/linux-kernel-<khash>/
@@ -12,7 +13,7 @@
 #       build.log       configuration and compilation log
 #       version         kernel release, source package, cross compiler, build time
 #       gen_init_cpio   the kernel's host tool for writing initramfs archives
-# <khash> covers this script, config.fragment, the linux-source-6.1 package
+# <khash> covers this script, config.fragment, patches/, the linux-source-6.1 package
 # version and the cross compiler version (not lib/common.sh: a change there
 # should not cost a kernel build). A cached build is reused. Progress goes to
 # stderr; the last line on stdout is the directory.
@@ -37,11 +38,11 @@ tarball=/usr/src/$srcpkg.tar.xz
 trapeze_ensure_cross_toolchain
 # Host side of kbuild: compiler for fixdep/kconfig/gen_init_cpio, parsers, bc for
 # the timeconst header, libelf for objtool.
-trapeze_apt_ensure "$srcpkg" gcc libc6-dev bc bison flex libelf-dev xz-utils
+trapeze_apt_ensure "$srcpkg" gcc libc6-dev bc bison flex libelf-dev xz-utils patch
 [ -f "$tarball" ] || trapeze_die "$tarball missing (is $srcpkg installed?)"
 src_version=$(dpkg-query -W -f='${Version}' "$srcpkg")
 
-khash=$(trapeze_hash "$here/kernel.sh" "$here/config.fragment" \
+khash=$(trapeze_hash "$here/kernel.sh" "$here/config.fragment" "$here"/patches/*.patch \
     -- "$srcpkg $src_version" "$(trapeze_cross_id)")
 out="$cache/linux-kernel-$khash"
 
@@ -74,6 +75,11 @@ tar -xJf "$tarball" -C "$work"
 trapeze_log "unpacked at $(since_start) s"
 srcdir="$work/$srcpkg"
 [ -f "$srcdir/Makefile" ] || trapeze_die "unpacked source not found in $work"
+# Guest fixes (patches/: each says why); none changes the kernel outside a KVM guest.
+for p in "$here"/patches/*.patch; do
+    trapeze_log "applying $(basename "$p")"
+    patch -s -d "$srcdir" -p1 < "$p" >> "$log" 2>&1 || trapeze_die "patch $(basename "$p") does not apply"
+done
 
 # Reproducible banner: fixed user/host, the source tarball's date as build date.
 export KBUILD_BUILD_USER=trapeze KBUILD_BUILD_HOST=trapeze KBUILD_BUILD_VERSION=1

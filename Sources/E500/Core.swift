@@ -84,7 +84,7 @@ public final class Core {
     /// The host address of the RAM page at `physicalPage`, nil for device space.
     @inline(__always)
     func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? {
-        if let ramBase { return physicalPage < ramSize ? ramBase + Int(physicalPage) : nil }
+        if let ramBase, physicalPage < ramSize { return ramBase + Int(physicalPage) }
         return physicalMemory?.ramPage(physicalPage)
     }
     /// The interrupt controller's output to the core's external input.

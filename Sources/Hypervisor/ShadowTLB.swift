@@ -43,9 +43,15 @@ final class ShadowTLB {
     private(set) var installed: UInt64 = 0
     private(set) var flushes: UInt64 = 0
 
-    init(hardware: BookEMMU, ramSize: UInt64) {
+    /// Hardware TLB1 entries the round robin leaves alone: the last one holds
+    /// the magic page in `pv` mode (KVM reserves one the same way).
+    let reservedTLB1: Int
+    var magicSlot: Int { hardware.tlb1Entries - 1 }
+
+    init(hardware: BookEMMU, ramSize: UInt64, reserveMagicPageEntry: Bool = false) {
         self.hardware = hardware
         self.ramSize = ramSize
+        reservedTLB1 = reserveMagicPageEntry ? 1 : 0
         let sizes = [BookEMMU.tlb0Sets * BookEMMU.tlb0Ways, hardware.tlb1Entries]
         origins = sizes.map { Array(repeating: -1, count: $0) }
         sources = sizes.map { Array(repeating: BookEMMU.Entry(), count: $0) }
@@ -64,6 +70,7 @@ final class ShadowTLB {
     /// Drops every shadow entry and every shadow ID.
     func flushAll() {
         dropShadows { _, _ in true }
+        if reservedTLB1 > 0 { hardware.setEntry(tlb: 1, index: magicSlot, BookEMMU.Entry()) }
         ids = [UInt8](repeating: 0, count: ids.count)
         nextID = 1
         flushes += 1
@@ -104,13 +111,30 @@ final class ShadowTLB {
             (hardwareTLB, slot) = (0, set * BookEMMU.tlb0Ways + way)
         } else {
             (hardwareTLB, slot) = (1, victim1)
-            victim1 = (victim1 + 1) % hardware.tlb1Entries
+            victim1 = (victim1 + 1) % (hardware.tlb1Entries - reservedTLB1)
         }
         hardware.setEntry(tlb: hardwareTLB, index: slot, shadow)
         origins[hardwareTLB][slot] = Int32(tlb << 16 | index)
         sources[hardwareTLB][slot] = guest
         installed &+= 1
         return true
+    }
+
+    /// Maps the magic page for the guest kernel (guest AS 0, PR 0, global):
+    /// 4 KB at `ea`, read and write, no execute, in the reserved TLB1 entry.
+    func installMagicPage(at ea: UInt32, physical: UInt64) {
+        var e = BookEMMU.Entry()
+        e.valid = true
+        e.ts = 1
+        e.tsize = 2
+        e.epn = ea & 0xFFFF_F000
+        e.rpn = physical
+        e.wimge = 0x4  // M, as KVM maps it
+        e.tid = shadowID(space: 0, pid: 0, user: false)
+        typealias P = BookEMMU.Permission
+        e.permissions = P.ur | P.uw | P.sr | P.sw
+        hardware.setEntry(tlb: 1, index: magicSlot, e)
+        installed &+= 1
     }
 
     /// Guest permissions as the hardware must enforce them with MSR[PR] = 1:

@@ -58,6 +58,7 @@ public final class VirtualMachine {
     var exitsWithoutProgress = 0
     /// When the current exit began (modelled cycles).
     var exitedAt: UInt64 = 0
+    var waitType = ExitType.emulatedWait
     /// An EMUL_WAIT exit in progress: when it began.
     var waitBegan: UInt64? = nil
     /// Whether the MPIC's output was raised at the last look (EXTINT is its rising edge).
@@ -69,18 +70,26 @@ public final class VirtualMachine {
     public var cycles: UInt64 { hardware.cycles }
     public var pc: UInt32 { hardware.pc }
 
+    /// The KVM paravirtual interface (`pv` mode), nil in `kvm` mode.
+    let paravirt: Paravirtualization?
+
+    /// `paravirtual`: offer the KVM PV interface (`pv` mode): the
+    /// `/hypervisor` device-tree node, hypercalls and the magic page.
     public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, hardwareTLB1Entries: Int = 16,
-                costModel: CostModel = .p2020, transmit: @escaping (UInt8) -> Void) {
+                costModel: CostModel = .p2020, paravirtual: Bool = false, transmit: @escaping (UInt8) -> Void) {
         machine = Machine(ramSize: ramSize, disk: disk, tlb1Entries: tlb1Entries, transmit: transmit)
         vcpu = machine.core
         guestTLB = machine.core.mmu!
         interruptController = machine.board.mpic.output
         let mmu = BookEMMU(tlb1Entries: hardwareTLB1Entries)
-        hardware = Core(systemWith: mmu, memory: GuestRAMOnly(machine.board.bus))
+        let memory = GuestRAMOnly(machine.board.bus)
+        paravirt = paravirtual ? Paravirtualization() : nil
+        memory.magicPage = paravirt?.page
+        hardware = Core(systemWith: mmu, memory: memory)
         hardware.systemMode = false
         hardware.exitOnWait = true
         hardware.cyclesPerTimeBaseTick = Machine.cyclesPerTimeBaseTick
-        shadow = ShadowTLB(hardware: mmu, ramSize: ramSize)
+        shadow = ShadowTLB(hardware: mmu, ramSize: ramSize, reserveMagicPageEntry: paravirtual)
         self.costModel = costModel
         costs = costModel.inMachineCycles(Double(Machine.coreFrequency))
         instructionClock = InstructionClock(cyclesPerInstruction: costs.instruction)
@@ -88,7 +97,8 @@ public final class VirtualMachine {
 
     /// Loads the guest as bare mode does, then enters it deprivileged.
     public func boot(kernel: String, initrd: String?, commandLine: String) throws(PlatformError) {
-        try machine.boot(kernel: kernel, initrd: initrd, commandLine: commandLine)
+        try machine.boot(kernel: kernel, initrd: initrd, commandLine: commandLine,
+                         hypervisor: paravirt == nil ? nil : .kvmStyle)
         loadGuestState()
     }
 
@@ -144,7 +154,7 @@ public final class VirtualMachine {
             externalWasPending = external
 
             // Inject what the guest should take now.
-            if let vector = vcpu.pendingInterrupt() {
+            if let vector = vcpu.pendingInterrupt(), !deferredByCriticalSection(vector) {
                 hardware.pc = vcpu.takeInterrupt(vector, returnAddress: hardware.pc, executed: 0)
                 vcpu.waiting = false
                 updateHardwareContext()
@@ -159,7 +169,7 @@ public final class VirtualMachine {
                 continue
             }
             if let began = waitBegan {
-                if recording { timing.record(.emulatedWait, cycles: hardware.cycles &- began) }
+                if recording { timing.record(waitType, cycles: hardware.cycles &- began) }
                 waitBegan = nil
                 enteredAt = hardware.cycles
             }
@@ -169,7 +179,12 @@ public final class VirtualMachine {
             let perInstruction = max(1, costs.instruction)
             let chunk = min(limit - done, max(1, UInt64(min(Double(UInt64.max / 2), Double(untilEvent) / perInstruction))))
             let before = hardware.instructionsExecuted
+            if let pv = paravirt, pv.mapped { pv.store(from: vcpu, interruptPending: interruptWaitsForEE()) }
             let reason = hardware.run(limit: chunk)
+            if let pv = paravirt, pv.mapped, pv.load(into: vcpu) & (MSR.pr | MSR.is | MSR.ds | MSR.fp) != 0 {
+                // Only a guest scribbling over its MSR in the page gets here; it gets what it wrote.
+                updateHardwareContext()
+            }
             hardware.cycles &+= instructionClock.extraCycles(for: hardware.instructionsExecuted &- before)
             if reason == .instructionLimit { continue }
             exitedAt = hardware.cycles
@@ -233,6 +248,13 @@ public final class VirtualMachine {
                 profile?.record(pc: pc, class: InstructionClass(op))
             }
             return stop
+        case .systemCall where paravirt != nil && vcpu.msr & MSR.pr == 0 && hardware.gpr[0] == Paravirtualization.magicR0:
+            profile?.record(pc: pc &- 4, class: .hypercall)
+            if hypercall() {
+                beginWait(as: .hypercall)
+            } else {
+                account(.hypercall)
+            }
         case .systemCall:
             // Reflect `sc`: SRR0 is the instruction after it, where the hardware stopped.
             hardware.pc = vcpu.takeInterrupt(.systemCall, returnAddress: hardware.pc, executed: 0)
@@ -276,13 +298,58 @@ public final class VirtualMachine {
         return nil
     }
 
-    /// An EMUL_WAIT exit begins: it lasts until an interrupt wakes the vCPU.
-    func beginWait() {
-        recentRing[Int(exitCount % UInt64(recentRing.count))] = (.emulatedWait, hardware.pc)
+    /// An idling exit begins (EMUL_WAIT, or the ePAPR idle hypercall): it
+    /// lasts until an interrupt wakes the vCPU.
+    func beginWait(as type: ExitType = .emulatedWait) {
+        recentRing[Int(exitCount % UInt64(recentRing.count))] = (type, hardware.pc)
         exitCount &+= 1
         if recording { timing.record(.timeInGuest, cycles: exitedAt &- enteredAt) }
         waitBegan = exitedAt
-        hardware.cycles &+= costs.exit(.emulatedWait)
+        waitType = type
+        hardware.cycles &+= costs.exit(type)
+    }
+
+    /// A KVM hypercall (`pv` mode), as `kvmppc_kvm_pv` answers it: status
+    /// in r3, a value in r4. Returns true when the vCPU now idles (EV_IDLE).
+    func hypercall() -> Bool {
+        guard let pv = paravirt else { return false }
+        var status = Paravirtualization.success, value: UInt32 = 0, idles = false
+        switch hardware.gpr[11] {
+        case Paravirtualization.features:
+            value = Paravirtualization.featureMagicPage
+        case Paravirtualization.mapMagicPage:
+            pv.map(physical: hardware.gpr[3], effective: hardware.gpr[4])
+            value = Paravirtualization.magicPageFeatures
+            // The guest's registers now live in the page too.
+            pv.store(from: vcpu, interruptPending: interruptWaitsForEE())
+        case Paravirtualization.idle:
+            vcpu.waiting = true
+            idles = true
+        default:
+            status = Paravirtualization.unimplemented
+        }
+        hardware.gpr[3] = status
+        hardware.gpr[4] = value
+        return idles
+    }
+
+    /// An interrupt MSR[EE] masks is pending (the page's int_pending).
+    func interruptWaitsForEE() -> Bool {
+        interruptController.externalInterruptPending || vcpu.doorbellPending
+            || vcpu.timerStatus & TimerBits.tsrDIS != 0 && vcpu.timerControl & TimerBits.tcrDIE != 0
+            || vcpu.timerStatus & TimerBits.tsrFIS != 0 && vcpu.timerControl & TimerBits.tcrFIE != 0
+    }
+
+    /// In `pv` mode the guest kernel's patched sequences mark themselves
+    /// critical; interrupts that MSR[EE] masks wait until they are done.
+    func deferredByCriticalSection(_ vector: InterruptVector) -> Bool {
+        guard let pv = paravirt, pv.mapped, vcpu.msr & MSR.pr == 0 else { return false }
+        switch vector {
+        case .external, .decrementer, .fixedInterval, .doorbell, .performanceMonitor:
+            return pv.inCriticalSection(r1: hardware.gpr[1])
+        default:
+            return false
+        }
     }
 
     /// A hardware TLB miss: a shadow to install (xTLBVIRT), a miss the guest
@@ -290,6 +357,13 @@ public final class VirtualMachine {
     /// access to emulate (MMIO).
     func translationMiss(_ address: UInt32, _ access: MemoryAccess) -> (ExitType, StopReason?) {
         let fetch = access == .execute
+        if !fetch, let pv = paravirt, let magic = pv.effectiveAddress, address & 0xFFFF_F000 == magic,
+           vcpu.msr & MSR.pr == 0 {
+            // The magic page, for the guest kernel, whatever the guest TLB says (KVM's kvmppc_map_magic).
+            shadow.installMagicPage(at: magic, physical: Paravirtualization.hardwarePhysical)
+            hardware.flushTLB()
+            return (.dtlbVirt, nil)
+        }
         let (physical, fault) = vcpu.systemTranslation(address, access)
         if physical != nil {
             let space = (fetch ? vcpu.msr & MSR.is : vcpu.msr & MSR.ds) != 0 ? UInt32(1) : 0
@@ -384,18 +458,6 @@ public final class VirtualMachine {
         default: .emulatedInstruction
         }
     }
-}
-
-/// The hardware's view of physical memory under the VMM: guest RAM only.
-/// Devices are the VMM's to emulate, so a device access never reaches them
-/// from the hardware (the shadow TLB never maps one).
-final class GuestRAMOnly: PhysicalMemory {
-    let bus: PhysicalBus
-    init(_ bus: PhysicalBus) { self.bus = bus }
-    func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? { bus.ramPointer(physicalPage) }
-    var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { bus.contiguousRAM }
-    func read(_ physical: UInt64, size: Int) -> UInt64? { nil }
-    func write(_ physical: UInt64, size: Int, value: UInt64) -> Bool { false }
 }
 
 extension InstructionClass {

@@ -33,8 +33,10 @@ public final class Machine {
 
     /// Loads kernel, initrd and device tree and puts the core in the state
     /// QEMU's ppce500 starts a kernel in (docs/platform-e500.md §1).
-    public func boot(kernel: String, initrd: String?, commandLine: String) throws(PlatformError) {
-        let state = try board.loadBoot(kernel: kernel, initrd: initrd, commandLine: commandLine)
+    /// `hypervisor`: the `/hypervisor` node a paravirtualizing VMM offers, if any.
+    public func boot(kernel: String, initrd: String?, commandLine: String,
+                     hypervisor: HypervisorNode? = nil) throws(PlatformError) {
+        let state = try board.loadBoot(kernel: kernel, initrd: initrd, commandLine: commandLine, hypervisor: hypervisor)
         deviceTreeBlob = board.ram.read(state.deviceTreeAddress, count: Int(state.deviceTreeSize)) ?? []
         core.resetRegisters()
         core.msr = 0

@@ -175,7 +175,7 @@ public enum MachineDeviceTree {
         if let h = c.hypervisor {
             // check_kvm_guest matches the path /hypervisor and compatible linux,kvm.
             let node = root.addChild("hypervisor")
-            node.set("compatible", .string("linux,kvm"))
+            node.set("compatible", .strings("linux,kvm", "epapr,hypervisor-1"))
             node.set("hcall-instructions", .cells(h.hcallInstructions))
             if h.hasIdle { node.set("has-idle", .empty) }
         }

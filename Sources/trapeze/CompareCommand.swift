@@ -9,7 +9,7 @@ import Telemetry
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Run workloads in several modes and compare them with bare metal.",
+        abstract: "Run workloads in several modes and compare them with bare metal (and kvm with pv).",
         discussion: """
             Each workload is booted once per mode. The measured span is the workload, from its \
             TRAPEZE-WORKLOAD-BEGIN to its END marker (for `boot`: from power-on to TRAPEZE-BOOTED). \
@@ -17,7 +17,7 @@ struct CompareCommand: ParsableCommand {
             """)
 
     @OptionGroup var guest: GuestOptions
-    @Option(help: "Comma-separated modes; the first should be bare (the baseline).") var modes: String = "bare,kvm"
+    @Option(help: "Comma-separated modes (bare, kvm, pv); bare is the baseline.") var modes: String = "bare,kvm"
     @Option(help: "Comma-separated workloads: boot, echo-spawn, find.") var workload: String = "boot"
     @Option(help: "Give up a run after this many seconds of host time.") var timeout: Double = 600
     @Option(help: "Write each virtualized run's exit timing into DIR/WORKLOAD-MODE/.") var exitTiming: String?
@@ -118,13 +118,44 @@ struct CompareCommand: ParsableCommand {
                   + pad(String(format: "%.2fx", baseline.wall > 0 ? m.wall / baseline.wall : 1), 11)
                   + "  " + (m.mode == baseline.mode ? "baseline" : same ? "same as \(baseline.mode.rawValue)" : "DIFFERS"))
         }
-        for m in results {
-            guard let timing = m.timing else { continue }
-            print("\n\(w), \(m.mode.rawValue) mode: exit timing (us)")
-            print(timing.text(cyclesPerMicrosecond: VirtualMachine.cyclesPerMicrosecond), terminator: "")
+        let virtualized = results.filter { $0.timing != nil }
+        if !virtualized.isEmpty {
+            print("\n\(w): exit timing side by side (count, sum in us, % of the mode's total)")
+            print(exitTables(virtualized), terminator: "")
+            if let kvm = virtualized.first(where: { $0.mode == .kvm }), let pv = virtualized.first(where: { $0.mode == .pv }) {
+                let before = privilegedExits(kvm.timing!), after = privilegedExits(pv.timing!)
+                let change = before == 0 ? 0 : (Double(after) - Double(before)) / Double(before) * 100
+                print(String(format: "privileged-instruction exits (EMULINST class): kvm %llu -> pv %llu (%+.1f%%)",
+                             before, after, change))
+            }
         }
         print("")
         return failures
+    }
+
+    /// Exits caused by trapped privileged instructions (EMULINST and the EMUL_* rows).
+    func privilegedExits(_ t: ExitTiming) -> UInt64 {
+        ExitType.allCases.filter(\.isPrivilegedInstruction).reduce(0) { $0 + t[$1].count }
+    }
+
+    /// The exit-timing tables of several runs side by side, in the page's row order.
+    func exitTables(_ runs: [Measurement]) -> String {
+        let perMicrosecond = VirtualMachine.cyclesPerMicrosecond
+        let reports = runs.map { $0.timing!.report(cyclesPerMicrosecond: perMicrosecond) }
+        var s = pad("", 12)
+        for m in runs { s += pad("\(m.mode.rawValue) count", 14) + pad("sum", 12) + pad("%", 7) }
+        s += "\n" + pad("sum of time", 12)
+        for r in reports { s += pad("", 14) + pad("\(r.sumOfTime)", 12) + pad("", 7) }
+        s += "\n"
+        for (row, type) in ExitType.allCases.enumerated() {
+            s += pad(type.name + ":", 12)
+            for r in reports {
+                let x = r.rows[row]
+                s += pad("\(x.count)", 14) + pad("\(x.sum)", 12) + pad(String(format: "%.2f", x.percent), 7)
+            }
+            s += "\n"
+        }
+        return s
     }
 }
 

@@ -65,12 +65,11 @@ struct GuestOptions: ParsableArguments {
                 let machine = Machine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries) { console.output($0) }
                 try machine.boot(kernel: kernelPath, initrd: initrdPath, commandLine: commandLine)
                 return BareSystem(machine: machine, costModel: costs, kernelPath: kernelPath)
-            case .kvm:
-                let vm = VirtualMachine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries, costModel: costs) {
-                    console.output($0)
-                }
+            case .kvm, .pv:
+                let vm = VirtualMachine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries, costModel: costs,
+                                        paravirtual: mode == .pv) { console.output($0) }
                 try vm.boot(kernel: kernelPath, initrd: initrdPath, commandLine: commandLine)
-                return VirtualizedSystem(vm: vm, kernelPath: kernelPath)
+                return VirtualizedSystem(vm: vm, mode: mode, kernelPath: kernelPath)
             }
         } catch {
             fail("\(error)")

@@ -7,7 +7,7 @@ import Telemetry
 
 /// How the guest runs (`--mode`).
 enum Mode: String, CaseIterable, ExpressibleByArgument {
-    case bare, kvm
+    case bare, kvm, pv
 
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
 }
@@ -61,16 +61,17 @@ final class BareSystem: GuestSystem {
     func setTraceHook(_ hook: ((UInt32, UInt32) -> Void)?) { machine.core.traceHook = hook }
 }
 
-/// `kvm`: trap-and-emulate under the VMM.
+/// `kvm`: trap-and-emulate under the VMM; `pv`: the same with the KVM paravirtual interface.
 final class VirtualizedSystem: GuestSystem {
     let vm: VirtualMachine
     let kernelPath: String
-    init(vm: VirtualMachine, kernelPath: String) {
+    let mode: Mode
+    init(vm: VirtualMachine, mode: Mode, kernelPath: String) {
         self.vm = vm
+        self.mode = mode
         self.kernelPath = kernelPath
     }
 
-    var mode: Mode { .kvm }
     var board: E500Board { vm.board }
     var guestCPU: Core { vm.vcpu }
     var pc: UInt32 { vm.pc }

@@ -22,7 +22,7 @@ struct RunCommand: ParsableCommand {
             """)
 
     @OptionGroup var guest: GuestOptions
-    @Option(help: "How the guest runs: bare (owns the core) or kvm (trap-and-emulate under the VMM).")
+    @Option(help: "How the guest runs: bare (owns the core), kvm (trap-and-emulate under the VMM), pv (kvm plus the KVM paravirtual interface).")
     var mode: Mode = .bare
     @Option(help: "Guest workload: boot, echo-spawn, find, shell (adds trapeze.workload=NAME).") var workload: String?
     @Option(help: "Stop successfully when the console prints this text.") var until: String?
@@ -31,9 +31,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "With --trace: each instruction is followed by the registers before it, in the layout of QEMU's -d cpu (bare mode).")
     var traceRegisters = false
     @Option(help: "Write the device tree blob given to the guest to this file.") var dumpDtb: String?
-    @Option(help: "kvm: write exit-timing statistics into this directory (vm0_vcpu0_timing and .json).")
+    @Option(help: "kvm, pv: write exit-timing statistics into this directory (vm0_vcpu0_timing and .json).")
     var exitTiming: String?
-    @Option(help: "kvm: write the exits by instruction class and guest PC to this file.")
+    @Option(help: "kvm, pv: write the exits by instruction class and guest PC to this file.")
     var exitProfile: String?
     @Option(help: "ELF file whose symbols name guest PCs in --exit-profile (default: the kernel).")
     var symbols: String?
@@ -49,7 +49,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--trace-registers needs --trace in bare mode")
         }
         if mode == .bare && (exitTiming != nil || exitProfile != nil) {
-            throw ValidationError("--exit-timing and --exit-profile need a virtualized mode (--mode kvm)")
+            throw ValidationError("--exit-timing and --exit-profile need a virtualized mode (--mode kvm or pv)")
         }
     }
 

@@ -18,8 +18,10 @@ final class GuestHarness {
     var output: [UInt8] = []
     var vm: VirtualMachine!
 
-    init(costModel: CostModel = .p2020) {
-        vm = VirtualMachine(ramSize: 64 << 20, costModel: costModel) { [unowned self] in self.output.append($0) }
+    init(costModel: CostModel = .p2020, paravirtual: Bool = false) {
+        vm = VirtualMachine(ramSize: 64 << 20, costModel: costModel, paravirtual: paravirtual) { [unowned self] in
+            self.output.append($0)
+        }
         let vcpu = vm.vcpu
         for n in 0..<16 { vcpu.spr[400 + n] = UInt32(n * 0x100) }
         vcpu.spr[SPR.ivpr] = 0

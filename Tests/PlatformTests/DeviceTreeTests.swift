@@ -192,7 +192,7 @@ import Testing
         let dts = try decompile(tree.serialized())
         #expect(dts.contains("""
         \thypervisor {
-        \t\tcompatible = "linux,kvm";
+        \t\tcompatible = "linux,kvm\\0epapr,hypervisor-1";
         \t\thcall-instructions = <0x3c004b56 0x60004d21 0x44000002 0x60000000>;
         \t\thas-idle;
         \t};
