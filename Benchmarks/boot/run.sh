@@ -17,7 +17,7 @@ qemu_time() {
         if [[ "$line" == "$marker"* ]]; then echo "$(now) - $start" | bc; break; fi
     done < <(timeout 300 qemu-system-ppc -M ppce500 -cpu e500mc -m 256 -nographic -no-reboot -nic none \
         -kernel "$image/vmlinux" -initrd "$image/initramfs.cpio" \
-        -append "console=ttyS0 trapeze.workload=$workload" </dev/null 2>/dev/null)
+        -append "console=ttyS0 nospectre_v2 trapeze.workload=$workload" </dev/null 2>/dev/null)
     pkill -f "trapeze.workload=$workload" 2>/dev/null || true
 }
 

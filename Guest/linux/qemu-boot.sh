@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boots the Trapeze Linux guest image under the oracle,
 #   qemu-system-ppc -M ppce500 -cpu e500mc -m 256 -nographic -no-reboot
-# with `console=ttyS0 trapeze.workload=WORKLOAD`, prints the console on stdout
+# with `console=ttyS0 nospectre_v2 trapeze.workload=WORKLOAD` (Trapeze's default
+# command line), prints the console on stdout
 # and exits 0 when `TRAPEZE-WORKLOAD-END WORKLOAD` appeared. Timings go to
 # stderr: qemu start -> TRAPEZE-BOOTED, BEGIN -> END, start -> qemu exit.
 #
@@ -38,7 +39,7 @@ initrd=${INITRD:-$LINUX_DIR/initramfs.cpio}
 [ -f "$initrd" ] || trapeze_die "no initramfs $initrd"
 timeout_s=${TIMEOUT:-300}
 
-append="console=ttyS0 trapeze.workload=$workload${APPEND:+ $APPEND}"
+append="console=ttyS0 nospectre_v2 trapeze.workload=$workload${APPEND:+ $APPEND}"
 qemu=("$QEMU_SYSTEM_PPC" -M ppce500 -cpu e500mc -m 256 -nographic -no-reboot -nic none
       -kernel "$LINUX_DIR/vmlinux" -initrd "$initrd" -append "$append" "$@")
 trapeze_log "${qemu[*]}"

@@ -208,16 +208,18 @@ public final class Core {
     }
 
     /// Copies the user-visible register state (GPRs, FPRs, PC, LR, CTR, CR,
-    /// XER, FPSCR, USPRG0 and the SPRG3-7 user aliases) to `other`: a
-    /// hypervisor moves guest state between the hardware and its virtual CPU.
-    public func copyUserState(to other: Core) {
+    /// XER, FPSCR, USPRG0, and with `readOnlySPRGs` SPRG3-7, which user mode
+    /// reads but cannot write) to `other`: a hypervisor moves guest state
+    /// between the hardware and its virtual CPU. From the hardware back to
+    /// the vCPU the SPRGs stay out: the guest cannot have changed them there.
+    public func copyUserState(to other: Core, readOnlySPRGs: Bool = true) {
         other.gpr.update(from: gpr, count: 32)
         other.fpr.update(from: fpr, count: 32)
         other.pc = pc; other.lr = lr; other.ctr = ctr; other.cr = cr
         other.xerSO = xerSO; other.xerOV = xerOV; other.xerCA = xerCA; other.xerByteCount = xerByteCount
         other.fpscr = fpscr
         other.spr[SPR.usprg0] = spr[SPR.usprg0]
-        for n in SPR.sprg3...SPR.sprg7 { other.spr[n] = spr[n] }
+        if readOnlySPRGs { for n in SPR.sprg3...SPR.sprg7 { other.spr[n] = spr[n] } }
     }
 
     /// Resets all user-visible registers to zero (execve).

@@ -386,7 +386,7 @@ public final class VirtualMachine {
     /// instructions, faults to reflect, device accesses. Returns a reason to
     /// stop (the guest is beyond saving) and whether the vCPU now waits.
     func emulate(op: Opcode?) -> (StopReason?, Bool) {
-        hardware.copyUserState(to: vcpu)
+        hardware.copyUserState(to: vcpu, readOnlySPRGs: false)
         vcpu.cycles = hardware.cycles
         vcpu.timeBaseOffset = hardware.timeBaseOffset
         let tlbGeneration = guestTLB.generation
