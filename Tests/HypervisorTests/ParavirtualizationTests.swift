@@ -137,4 +137,41 @@ import Telemetry
         #expect(g.vm.pc == 0x800)
         #expect(g.count(.syscall) == 1)
     }
+
+    @Test func anUnalignedMagicPageAddressIsRoundedDownAsKVMDoes() {
+        let g = harness()
+        g.put(0x1000, [lis(3, 0xFFFF), asm(.ori, [3, 3, 0xF123]), lis(4, 0xFFFF), asm(.ori, [4, 4, 0xF7FF])]
+              + hypercall(42 << 16 | 4) + [
+                lis(9, 0xFFFF), asm(.ori, [9, 9, 0xF000]),
+                asm(.lwz, [5, 92, 9]),                 // the MSR field of the page at 0xFFFFF000
+                asm(.b, [0]),
+              ])
+        g.run()
+        #expect(g.vm.hardware.gpr[3] == 0)
+        #expect(g.vm.hardware.gpr[5] == MSR.me)
+    }
+
+    @Test func aGuestScribblingOverThePageOnlyCorruptsItself() {
+        let g = harness()
+        // Map, then fill the whole page with ones (MSR included: PR, IS, DS...)
+        // and trap with mfmsr: the guest gets the state it wrote. In address
+        // space 1, where its TLB maps nothing, it takes an instruction TLB
+        // miss, whose (zeroed) handler is illegal: it ends in its program
+        // handler. The hardware stays deprivileged and the VMM carries on.
+        g.put(0x1000, mapMagicPage() + [
+            lis(9, 0xFFFF), asm(.ori, [9, 9, 0xF000]),
+            asm(.addi, [7, 0, -1]),
+            asm(.addi, [10, 0, 1024]), asm(.mtspr, [9, 10]),       // CTR = 1024 words
+            asm(.stw, [7, 0, 9]), asm(.addi, [9, 9, 4]), asm(.bc, [16, 0, -8]),
+            asm(.mfmsr, [5]),
+            asm(.b, [0]),
+        ])
+        g.put(0x600, [asm(.b, [0])])
+        let reason = g.run(limit: 50_000)
+        #expect(reason == .instructionLimit)
+        #expect(g.vm.pc == 0x600)
+        #expect(g.vm.vcpu.spr[SPR.esr] == ESR.pil)
+        #expect(g.vm.hardware.msr & MSR.pr != 0)           // the hardware never leaves user mode
+        #expect(g.vm.hardware.msr & (MSR.is | MSR.ds) == MSR.is | MSR.ds)
+    }
 }
