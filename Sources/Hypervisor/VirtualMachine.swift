@@ -22,7 +22,9 @@ import Telemetry
 ///
 /// Every exit is classified and costed (`ExitTiming`, `CostModel`); the cost
 /// is added to the one modelled clock, so the guest's time base sees the
-/// slowdown exits cost it.
+/// slowdown exits cost it. With `paravirtual` (`--mode pv`) the VMM also
+/// offers KVM's paravirtual interface (`Paravirtualization`).
+/// docs/hypervisor.md describes the design.
 public final class VirtualMachine {
     public let machine: Machine
     public var board: E500Board { machine.board }
@@ -54,12 +56,15 @@ public final class VirtualMachine {
 
     /// Where the current stretch in the guest began (modelled cycles).
     var enteredAt: UInt64 = 0
+    /// Interrupt-storm detection: guest instructions at the last exit, and
+    /// how many exits followed without one completing.
     var retiredAtLastExit: UInt64 = .max
     var exitsWithoutProgress = 0
     /// When the current exit began (modelled cycles).
     var exitedAt: UInt64 = 0
+    /// An idling exit in progress (EMUL_WAIT, or HCALL for the ePAPR idle
+    /// hypercall): its type and when it began.
     var waitType = ExitType.emulatedWait
-    /// An EMUL_WAIT exit in progress: when it began.
     var waitBegan: UInt64? = nil
     /// Whether the MPIC's output was raised at the last look (EXTINT is its rising edge).
     var externalWasPending = false
