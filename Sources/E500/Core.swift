@@ -61,13 +61,13 @@ public final class Core {
     /// step at the vector instead of executing there.
     var stepping = false
     /// The Book E MMU (system mode); nil in user mode.
-    public var mmu: BookEMMU? = nil { didSet { mmuUnretained = mmu } }
+    public var mmu: BookEMMU? = nil { didSet { mmuUnretained = mmu.map { Unmanaged.passUnretained($0) } } }
     /// Physical memory behind the MMU (system mode).
     public var physicalMemory: PhysicalMemory? = nil { didSet { cacheRAM() } }
     // For the translation miss path (it runs on every software-TLB miss),
     // without reference counting: the MMU (`mmu` keeps it alive), and the
     // RAM as one host block when the memory has it that way.
-    unowned(unsafe) var mmuUnretained: BookEMMU? = nil
+    var mmuUnretained: Unmanaged<BookEMMU>? = nil
     var ramBase: UnsafeMutableRawPointer? = nil
     var ramSize: UInt64 = 0
 

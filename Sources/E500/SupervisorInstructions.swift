@@ -102,7 +102,11 @@ extension Core {
     package func systemTranslation(_ ea: UInt32, _ access: MemoryAccess) -> (physical: UInt64?, fault: StopReason?) {
         guard let mmu = mmuUnretained else { return (nil, .memoryFault(address: ea, access: access)) }
         let space = (access == .execute ? msr & MSR.is : msr & MSR.ds) != 0 ? UInt32(1) : 0
-        switch mmu.translate(ea, access: access, space: space, pid: spr[SPR.pid], pid1: spr[SPR.pid1], user: msr & MSR.pr != 0) {
+        let (pid, pid1, user) = (spr[SPR.pid], spr[SPR.pid1], msr & MSR.pr != 0)
+        let result = mmu._withUnsafeGuaranteedRef {
+            $0.translate(ea, access: access, space: space, pid: pid, pid1: pid1, user: user)
+        }
+        switch result {
         case .translated(let physical, _): return (physical, nil)
         case .miss: return (nil, .tlbMiss(address: ea, access: access))
         case .protectionViolation: return (nil, .storageViolation(address: ea, access: access))
@@ -206,7 +210,7 @@ extension Core {
         self.mmu = mmu
         physicalMemory = memory
         // Observers do not run inside an initializer.
-        mmuUnretained = mmu
+        mmuUnretained = Unmanaged.passUnretained(mmu)
         cacheRAM()
         systemMode = true
         msr = 0
