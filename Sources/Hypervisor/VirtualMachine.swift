@@ -28,12 +28,13 @@ import Telemetry
 public final class VirtualMachine {
     public let machine: Machine
     public var board: E500Board { machine.board }
-    // The objects every exit touches, without reference counting (`machine`
-    // and `shadow` own them for the VMM's lifetime).
-    public unowned(unsafe) let vcpu: Core
+    // The objects every exit touches, held directly: a stored `let` lets the
+    // compiler skip reference counting on each use (an unowned(unsafe)
+    // reference did not: every use retained and released it).
+    public let vcpu: Core
     public let hardware: Core
-    unowned(unsafe) let guestTLB: BookEMMU
-    unowned(unsafe) let interruptController: MPIC.Output
+    let guestTLB: BookEMMU
+    let interruptController: MPIC.Output
     let shadow: ShadowTLB
 
     /// Exit statistics of vCPU 0.
