@@ -7,51 +7,17 @@
  */
 #include "isa.h"
 
-#define BIN4(name)                                                            \
-    static void bin_##name(u32 a, u32 b, u32 x) {                            \
-        u32 rt, cr, xr;                                                       \
-        RRR(#name, a, b, x, rt, cr, xr);                                      \
-        line3(#name, a, b, x, rt, cr, xr);                                    \
-        RRR(#name ".", a, b, x, rt, cr, xr);                                  \
-        line3(#name ".", a, b, x, rt, cr, xr);                                \
-        RRR(#name "o", a, b, x, rt, cr, xr);                                  \
-        line3(#name "o", a, b, x, rt, cr, xr);                                \
-        RRR(#name "o.", a, b, x, rt, cr, xr);                                 \
-        line3(#name "o.", a, b, x, rt, cr, xr);                               \
-    }
-
-#define UN4(name)                                                             \
-    static void un_##name(u32 a, u32 x) {                                    \
-        u32 rt, cr, xr;                                                       \
-        RR(#name, a, x, rt, cr, xr);                                          \
-        line2(#name, a, x, rt, cr, xr);                                       \
-        RR(#name ".", a, x, rt, cr, xr);                                      \
-        line2(#name ".", a, x, rt, cr, xr);                                   \
-        RR(#name "o", a, x, rt, cr, xr);                                      \
-        line2(#name "o", a, x, rt, cr, xr);                                   \
-        RR(#name "o.", a, x, rt, cr, xr);                                     \
-        line2(#name "o.", a, x, rt, cr, xr);                                  \
-    }
-
-BIN4(add)
-BIN4(addc)
-BIN4(adde)
-BIN4(subf)
-BIN4(subfc)
-BIN4(subfe)
-UN4(addme)
-UN4(addze)
-UN4(subfme)
-UN4(subfze)
-UN4(neg)
-
-#define IMM_CASE(mn, imm, xs)                                                 \
-    for (unsigned i = 0; i < NELEM(EDGE); i++)                                \
-        for (unsigned j = 0; j < NELEM(xs); j++) {                            \
-            u32 rt, cr, xr;                                                   \
-            RRI(mn, EDGE[i], imm, xs[j], rt, cr, xr);                         \
-            linei(mn, EDGE[i], imm, xs[j], rt, cr, xr);                       \
-        }
+BIN4(add, line3)
+BIN4(addc, line3)
+BIN4(adde, line3)
+BIN4(subf, line3)
+BIN4(subfc, line3)
+BIN4(subfe, line3)
+UN4(addme, line2)
+UN4(addze, line2)
+UN4(subfme, line2)
+UN4(subfze, line2)
+UN4(neg, line2)
 
 #define IMMS(mn, xs)                                                          \
     IMM_CASE(mn, 0, xs)                                                       \

@@ -7,54 +7,28 @@
  */
 #include "isa.h"
 
-#define BIN2(name)                                                            \
-    static void bin_##name(u32 a, u32 b, u32 x) {                            \
-        u32 rt, cr, xr;                                                       \
-        RRR(#name, a, b, x, rt, cr, xr);                                      \
-        line3(#name, a, b, x, rt, cr, xr);                                    \
-        RRR(#name ".", a, b, x, rt, cr, xr);                                  \
-        line3(#name ".", a, b, x, rt, cr, xr);                                \
-    }
-
-#define UN2(name)                                                             \
-    static void un_##name(u32 a, u32 x) {                                    \
-        u32 rt, cr, xr;                                                       \
-        RR(#name, a, x, rt, cr, xr);                                          \
-        line2(#name, a, x, rt, cr, xr);                                       \
-        RR(#name ".", a, x, rt, cr, xr);                                      \
-        line2(#name ".", a, x, rt, cr, xr);                                   \
-    }
-
-BIN2(and)
-BIN2(andc)
-BIN2(or)
-BIN2(orc)
-BIN2(xor)
-BIN2(nand)
-BIN2(nor)
-BIN2(eqv)
-UN2(extsb)
-UN2(extsh)
-UN2(cntlzw)
+BIN2(and, line3)
+BIN2(andc, line3)
+BIN2(or, line3)
+BIN2(orc, line3)
+BIN2(xor, line3)
+BIN2(nand, line3)
+BIN2(nor, line3)
+BIN2(eqv, line3)
+UN2(extsb, line2)
+UN2(extsh, line2)
+UN2(cntlzw, line2)
 
 static const u32 MORE[] = {0x00000080u, 0x0000007fu, 0x00000100u, 0x00007fffu,
                            0x0000ffffu, 0xffff0000u, 0x00010000u, 0x0f0f0f0fu,
                            0x00ff00ffu, 0x40000000u, 0x20000000u};
 
-#define IMM_CASE(mn, imm)                                                     \
-    for (unsigned i = 0; i < NELEM(EDGE); i++)                                \
-        for (unsigned j = 0; j < NELEM(XIN2); j++) {                          \
-            u32 rt, cr, xr;                                                   \
-            RRI(mn, EDGE[i], imm, XIN2[j], rt, cr, xr);                       \
-            linei(mn, EDGE[i], imm, XIN2[j], rt, cr, xr);                     \
-        }
-
 #define UIMMS(mn)                                                             \
-    IMM_CASE(mn, 0)                                                           \
-    IMM_CASE(mn, 1)                                                           \
-    IMM_CASE(mn, 0x8000)                                                      \
-    IMM_CASE(mn, 0xffff)                                                      \
-    IMM_CASE(mn, 0x1234)
+    IMM_CASE(mn, 0, XIN2)                                                     \
+    IMM_CASE(mn, 1, XIN2)                                                     \
+    IMM_CASE(mn, 0x8000, XIN2)                                                \
+    IMM_CASE(mn, 0xffff, XIN2)                                                \
+    IMM_CASE(mn, 0x1234, XIN2)
 
 int main(void) {
     for (unsigned i = 0; i < NELEM(EDGE); i++)

@@ -31,44 +31,14 @@ static void report(const char *mn, u32 a, u32 b, u32 x, u32 rt, u32 cr,
         line3(mn, a, b, x, rt, cr, xr);
 }
 
-#define BIN4(name)                                                            \
-    static void bin_##name(u32 a, u32 b, u32 x) {                            \
-        u32 rt, cr, xr;                                                       \
-        RRR(#name, a, b, x, rt, cr, xr);                                      \
-        report(#name, a, b, x, rt, cr, xr);                                   \
-        RRR(#name ".", a, b, x, rt, cr, xr);                                  \
-        report(#name ".", a, b, x, rt, cr, xr);                               \
-        RRR(#name "o", a, b, x, rt, cr, xr);                                  \
-        report(#name "o", a, b, x, rt, cr, xr);                               \
-        RRR(#name "o.", a, b, x, rt, cr, xr);                                 \
-        report(#name "o.", a, b, x, rt, cr, xr);                              \
-    }
-
-#define BIN2(name)                                                            \
-    static void bin_##name(u32 a, u32 b, u32 x) {                            \
-        u32 rt, cr, xr;                                                       \
-        RRR(#name, a, b, x, rt, cr, xr);                                      \
-        report(#name, a, b, x, rt, cr, xr);                                   \
-        RRR(#name ".", a, b, x, rt, cr, xr);                                  \
-        report(#name ".", a, b, x, rt, cr, xr);                               \
-    }
-
-BIN4(mullw)
-BIN2(mulhw)
-BIN2(mulhwu)
-BIN4(divw)
-BIN4(divwu)
+BIN4(mullw, report)
+BIN2(mulhw, report)
+BIN2(mulhwu, report)
+BIN4(divw, report)
+BIN4(divwu, report)
 
 static const u32 MORE[] = {0x00000003u, 0xfffffffdu, 0x00010000u,
                            0x00000007u, 0xfffffff9u};
-
-#define IMM_CASE(mn, imm)                                                     \
-    for (unsigned i = 0; i < NELEM(EDGE); i++)                                \
-        for (unsigned j = 0; j < NELEM(XIN2); j++) {                          \
-            u32 rt, cr, xr;                                                   \
-            RRI(mn, EDGE[i], imm, XIN2[j], rt, cr, xr);                       \
-            linei(mn, EDGE[i], imm, XIN2[j], rt, cr, xr);                     \
-        }
 
 int main(void) {
     u32 v[NELEM(EDGE) + NELEM(MORE)];
@@ -86,11 +56,11 @@ int main(void) {
                 bin_divw(a, b, x);
                 bin_divwu(a, b, x);
             }
-    IMM_CASE("mulli", 0)
-    IMM_CASE("mulli", 1)
-    IMM_CASE("mulli", -1)
-    IMM_CASE("mulli", 3)
-    IMM_CASE("mulli", 32767)
-    IMM_CASE("mulli", -32768)
+    IMM_CASE("mulli", 0, XIN2)
+    IMM_CASE("mulli", 1, XIN2)
+    IMM_CASE("mulli", -1, XIN2)
+    IMM_CASE("mulli", 3, XIN2)
+    IMM_CASE("mulli", 32767, XIN2)
+    IMM_CASE("mulli", -32768, XIN2)
     return 0;
 }

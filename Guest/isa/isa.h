@@ -108,4 +108,53 @@ static inline void linei(const char *mn, u32 a, s32 imm, u32 x, u32 rt, u32 cr,
            rt, cr, xr);
 }
 
+/* bin_NAME(a, b, x) and un_NAME(a, x): run each form of an X/XO-form
+ * instruction (plain and record: BIN2/UN2; plus OE: BIN4/UN4) and pass each
+ * result to REPORT (line3/line2, or a file's own with the same arguments). */
+#define FORM3(mn, a, b, x, report)                                            \
+    do {                                                                      \
+        u32 rt, cr, xr;                                                       \
+        RRR(mn, a, b, x, rt, cr, xr);                                         \
+        report(mn, a, b, x, rt, cr, xr);                                      \
+    } while (0)
+#define FORM2(mn, a, x, report)                                               \
+    do {                                                                      \
+        u32 rt, cr, xr;                                                       \
+        RR(mn, a, x, rt, cr, xr);                                             \
+        report(mn, a, x, rt, cr, xr);                                         \
+    } while (0)
+#define BIN2(name, report)                                                    \
+    static void bin_##name(u32 a, u32 b, u32 x) {                            \
+        FORM3(#name, a, b, x, report);                                        \
+        FORM3(#name ".", a, b, x, report);                                    \
+    }
+#define BIN4(name, report)                                                    \
+    static void bin_##name(u32 a, u32 b, u32 x) {                            \
+        FORM3(#name, a, b, x, report);                                        \
+        FORM3(#name ".", a, b, x, report);                                    \
+        FORM3(#name "o", a, b, x, report);                                    \
+        FORM3(#name "o.", a, b, x, report);                                   \
+    }
+#define UN2(name, report)                                                     \
+    static void un_##name(u32 a, u32 x) {                                    \
+        FORM2(#name, a, x, report);                                           \
+        FORM2(#name ".", a, x, report);                                       \
+    }
+#define UN4(name, report)                                                     \
+    static void un_##name(u32 a, u32 x) {                                    \
+        FORM2(#name, a, x, report);                                           \
+        FORM2(#name ".", a, x, report);                                       \
+        FORM2(#name "o", a, x, report);                                       \
+        FORM2(#name "o.", a, x, report);                                      \
+    }
+
+/* An immediate form on every EDGE value for each XER input in XS. */
+#define IMM_CASE(mn, imm, xs)                                                 \
+    for (unsigned i = 0; i < NELEM(EDGE); i++)                                \
+        for (unsigned j = 0; j < NELEM(xs); j++) {                            \
+            u32 rt, cr, xr;                                                   \
+            RRI(mn, EDGE[i], imm, xs[j], rt, cr, xr);                         \
+            linei(mn, EDGE[i], imm, xs[j], rt, cr, xr);                       \
+        }
+
 #endif
