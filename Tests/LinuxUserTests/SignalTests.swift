@@ -14,15 +14,7 @@ import LinuxUser
     static let handler: UInt32 = 0x1000_0200
 
     func makeProcess() throws -> LinuxProcess {
-        let path = "/tmp/trapeze-signal-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let bytes = ELFBuilder.standard().bytes()
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o755)
-        try #require(fd >= 0)
-        bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        defer { unlink(path) }
-        let process = LinuxProcess()
-        try process.start(programPath: path, arguments: [Array("prog".utf8)], environment: [])
+        let process = try startTestProcess(arguments: ["prog"])
         // The process inherits the test thread's mask; SIGSYS must not be in it
         // (unblocking it changes nothing on the host: the runner keeps it to itself).
         let buffer = scratch(process)

@@ -10,16 +10,7 @@ import LinuxUser
 @Suite struct SyscallTests {
     /// A process loaded from the standard test ELF, written to a temp file.
     func makeProcess() throws -> LinuxProcess {
-        let path = "/tmp/trapeze-linuxuser-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let bytes = ELFBuilder.standard().bytes()
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o755)
-        try #require(fd >= 0)
-        bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        defer { unlink(path) }
-        let process = LinuxProcess()
-        try process.start(programPath: path, arguments: [Array("prog".utf8), Array("arg".utf8)], environment: [Array("K=V".utf8)])
-        return process
+        try startTestProcess(arguments: ["prog", "arg"], environment: ["K=V"])
     }
 
 

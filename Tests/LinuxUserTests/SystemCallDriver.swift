@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import LinuxUser
 
@@ -16,3 +19,20 @@ func scratch(_ process: LinuxProcess) -> UInt32 {
     #expect(!failed)
     return address
 }
+
+/// A process started from the standard test ELF (written to a temp file,
+/// removed once loaded) with `arguments` and `environment`.
+func startTestProcess(arguments: [String], environment: [String] = []) throws -> LinuxProcess {
+    let path = "/tmp/trapeze-linuxuser-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let bytes = ELFBuilder.standard().bytes()
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o755)
+    try #require(fd >= 0)
+    bytes.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    defer { unlink(path) }
+    let process = LinuxProcess()
+    try process.start(programPath: path, arguments: arguments.map { Array($0.utf8) },
+                      environment: environment.map { Array($0.utf8) })
+    return process
+}
+
