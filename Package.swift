@@ -21,8 +21,8 @@ let package = Package(
         .target(name: "PowerISA", swiftSettings: fastCode),
         .target(name: "E500", dependencies: ["PowerISA"], swiftSettings: fastCode),
         .target(name: "LinuxUser", dependencies: ["E500", "PowerISA"], swiftSettings: fastCode),
-        .target(name: "Platform", dependencies: ["E500"], swiftSettings: fastCode),
         .target(name: "Telemetry"),
+        .target(name: "Platform", dependencies: ["E500", "Telemetry"], swiftSettings: fastCode),
         .target(name: "Hypervisor", dependencies: ["E500", "PowerISA", "Platform", "Telemetry"], swiftSettings: fastCode),
         .executableTarget(
             name: "trapeze",

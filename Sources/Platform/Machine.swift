@@ -1,4 +1,5 @@
 import E500
+import Telemetry
 
 /// The board's bus is the core's physical memory: RAM pages go straight to
 /// the core's software TLB, everything else through device reads and writes.
@@ -23,7 +24,14 @@ public final class Machine {
     public static let coreFrequency: UInt64 = 1_200_000_000
     public static let cyclesPerTimeBaseTick: UInt64 = 3
 
-    public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, transmit: @escaping (UInt8) -> Void) {
+    /// Cost of a guest instruction beyond the one cycle the core counts (the
+    /// cost model's cycles per instruction, in this machine's clock).
+    var instructionClock: InstructionClock
+
+    public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, costModel: CostModel = .p2020,
+                transmit: @escaping (UInt8) -> Void) {
+        instructionClock = InstructionClock(
+            cyclesPerInstruction: costModel.inMachineCycles(Double(Machine.coreFrequency)).instruction)
         board = E500Board(ramSize: ramSize, disk: disk, transmit: transmit)
         core = Core(systemWith: BookEMMU(tlb1Entries: tlb1Entries), memory: board.bus)
         core.externalInterrupts = board.mpic.output
@@ -53,6 +61,14 @@ public final class Machine {
         mapping.permissions = 0x3F
         core.mmu?.setTLB1(0, mapping)
         core.flushTLB()
+    }
+
+    /// Runs the core (`Core.run`), charging the cost model's instruction cost to the modelled clock.
+    public func run(limit: UInt64) -> StopReason {
+        let before = core.instructionsExecuted
+        let reason = core.run(limit: limit)
+        core.cycles &+= instructionClock.extraCycles(for: core.instructionsExecuted &- before)
+        return reason
     }
 
     /// Modelled guest time in seconds.

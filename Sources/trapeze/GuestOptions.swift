@@ -69,9 +69,11 @@ struct GuestOptions: ParsableArguments {
         do {
             switch mode {
             case .bare:
-                let machine = Machine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries) { console.output($0) }
+                let machine = Machine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries, costModel: costs) {
+                    console.output($0)
+                }
                 try machine.boot(kernel: kernelPath, initrd: initrdPath, commandLine: commandLine)
-                return BareSystem(machine: machine, costModel: costs, kernelPath: kernelPath)
+                return BareSystem(machine: machine, kernelPath: kernelPath)
             case .kvm, .pv:
                 let vm = VirtualMachine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries, costModel: costs,
                                         paravirtual: mode == .pv) { console.output($0) }

@@ -34,13 +34,10 @@ protocol GuestSystem: AnyObject {
 final class BareSystem: GuestSystem {
     let machine: Machine
     let kernelPath: String
-    var instructionClock: InstructionClock
 
-    init(machine: Machine, costModel: CostModel, kernelPath: String) {
+    init(machine: Machine, kernelPath: String) {
         self.machine = machine
         self.kernelPath = kernelPath
-        instructionClock = InstructionClock(
-            cyclesPerInstruction: costModel.inMachineCycles(Double(Machine.coreFrequency)).instruction)
     }
 
     var mode: Mode { .bare }
@@ -51,12 +48,7 @@ final class BareSystem: GuestSystem {
     var modelledSeconds: Double { machine.modelledSeconds }
     var deviceTreeBlob: [UInt8] { machine.deviceTreeBlob }
 
-    func run(limit: UInt64) -> StopReason {
-        let before = machine.core.instructionsExecuted
-        let reason = machine.core.run(limit: limit)
-        machine.core.cycles &+= instructionClock.extraCycles(for: machine.core.instructionsExecuted &- before)
-        return reason
-    }
+    func run(limit: UInt64) -> StopReason { machine.run(limit: limit) }
 
     func setTraceHook(_ hook: ((UInt32, UInt32) -> Void)?) { machine.core.traceHook = hook }
 }
