@@ -38,8 +38,8 @@ fi
 # classes (mfmsr, mtmsr, wrtee/wrteei, mfspr, mtspr) fall below 1% of kvm's;
 # the privileged-instruction exits that remain are mostly the tlbwe and rfi
 # of the guest's own TLB-miss handlers, which KVM's PV interface leaves alone.
+patched() { awk '$1 ~ /^EMUL_(MFMSR|MTMSR|WRTEE|MFSPR|MTSPR):$/ { n += $2 } END { print n + 0 }' "$1"; }
 for w in echo-spawn find; do
-    patched() { awk '$1 ~ /^EMUL_(MFMSR|MTMSR|WRTEE|MFSPR|MTSPR):$/ { n += $2 } END { print n + 0 }' "$1"; }
     k=$(patched "$work/compare/$w-kvm/vm0_vcpu0_timing") p=$(patched "$work/compare/$w-pv/vm0_vcpu0_timing")
     change=$(awk -v w="$w" '/^workload / { current = $2 } current == w && /^privileged-instruction exits/ { print $0 }' "$work/compare.txt")
     if [ "$k" -gt 0 ] && [ $((p * 100)) -lt "$k" ]; then

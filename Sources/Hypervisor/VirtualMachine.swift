@@ -274,25 +274,13 @@ public final class VirtualMachine {
             return stop
         case .storageViolation(_, let access):
             let type: ExitType = access == .execute ? .isi : .dsi
-            let (stop, _) = emulate(op: nil)
-            account(type)
-            profile?.record(pc: pc, class: InstructionClass(exit: type, access: access))
-            return stop
+            return reflect(type, at: pc, as: InstructionClass(exit: type, access: access))
         case .floatingPointUnavailable:
-            let (stop, _) = emulate(op: nil)
-            account(.floatingPointUnavailable)
-            profile?.record(pc: pc, class: .other)
-            return stop
+            return reflect(.floatingPointUnavailable, at: pc, as: .other)
         case .alignment:
-            let (stop, _) = emulate(op: nil)
-            account(.dsi)
-            profile?.record(pc: pc, class: .dsi)
-            return stop
+            return reflect(.dsi, at: pc, as: .dsi)
         case .trap, .floatingPointException, .machineCheck, .debugEvent:
-            let (stop, _) = emulate(op: nil)
-            account(.emulatedInstruction)
-            profile?.record(pc: pc, class: .other)
-            return stop
+            return reflect(.emulatedInstruction, at: pc, as: .other)
         case .waiting:
             // `wait` completed on the hardware: the vCPU idles until an interrupt.
             vcpu.waiting = true
@@ -302,6 +290,15 @@ public final class VirtualMachine {
             return reason
         }
         return nil
+    }
+
+    /// A fault the guest takes itself: stepping the instruction on the vCPU
+    /// raises it there (SRR0/1, ESR, DEAR, the guest's vector).
+    func reflect(_ type: ExitType, at pc: UInt32, as kind: InstructionClass) -> StopReason? {
+        let (stop, _) = emulate(op: nil)
+        account(type)
+        profile?.record(pc: pc, class: kind)
+        return stop
     }
 
     /// An idling exit begins (EMUL_WAIT, or the ePAPR idle hypercall): it

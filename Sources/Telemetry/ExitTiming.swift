@@ -112,7 +112,7 @@ public struct ExitTiming: Sendable {
     }
 }
 
-/// Right-aligns `s` in `width` columns (never truncates).
-func pad(_ s: String, _ width: Int) -> String {
+/// Right-aligns `s` in `width` columns (never truncates): the tables' cells.
+public func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
 }

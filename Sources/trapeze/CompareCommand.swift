@@ -158,8 +158,3 @@ struct CompareCommand: ParsableCommand {
         return s
     }
 }
-
-/// Right-aligns `s` in `width` columns.
-func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
-}

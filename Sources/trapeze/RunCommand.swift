@@ -131,16 +131,11 @@ func writeExitTiming(_ timing: ExitTiming, directory: String, info: [String: Str
 /// The core's registers in the layout of QEMU's `-d cpu` for 32-bit PowerPC
 /// (the lines scripts/trace-diff.py compares).
 func registerDump(_ core: Core, pc: UInt32) -> String {
-    func hex(_ v: UInt32) -> String {
-        let digits = String(v, radix: 16)
-        return String(repeating: "0", count: 8 - digits.count) + digits
-    }
-    var s = "NIP \(hex(pc))   LR \(hex(core.lr)) CTR \(hex(core.ctr)) XER \(hex(core.xer)) CPU#0\n"
-    s += "MSR \(hex(core.msr)) HID0 \(hex(core.spr[SPR.hid0]))\n"
+    var s = String(format: "NIP %08x   LR %08x CTR %08x XER %08x CPU#0\n", pc, core.lr, core.ctr, core.xer)
+    s += String(format: "MSR %08x HID0 %08x\n", core.msr, core.spr[SPR.hid0])
     for row in 0..<4 {
-        s += (row == 0 ? "GPR00" : "GPR\(row == 1 ? "08" : String(row * 8))") + (0..<8).map { " " + hex(core.gpr[row * 8 + $0]) }.joined() + "\n"
+        s += String(format: "GPR%02d", row * 8) + (0..<8).map { String(format: " %08x", core.gpr[row * 8 + $0]) }.joined() + "\n"
     }
-    s += "CR \(hex(core.cr))\n"
+    s += String(format: "CR %08x\n", core.cr)
     return s
 }
-
