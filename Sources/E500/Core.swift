@@ -55,7 +55,7 @@ public final class Core {
     var lastSynchronousRetired: UInt64 = .max
     var synchronousStreak = 0
     package static let interruptStormLimit = 100_000
-    /// Fast-forwards through a wait that wake nothing before `run` returns `.waiting`.
+    /// Fast-forwards through a wait that wakes nothing before `run` returns `.waiting`.
     package static let idleSkipsPerRun = 64
     /// Set while `step()` runs: an interrupt taken by the instruction ends the
     /// step at the vector instead of executing there.
