@@ -357,6 +357,12 @@ enum Compare {
         try #require(
             Locations.isExecutable(binary),
             "\(binary.path) is missing: build the ISA programs with `make -C Guest/isa` (OUT=… with TRAPEZE_ISA_DIR=…)")
+        // The oracle runs the copy Guest/isa/hwpatch.py made: the same program
+        // with the instructions qemu-ppc executes unlike the hardware rewritten.
+        let oracleBinary = isaDir.appendingPathComponent("qemu").appendingPathComponent(program.name)
+        try #require(
+            Locations.isExecutable(oracleBinary),
+            "\(oracleBinary.path) is missing: build the ISA programs with `make -C Guest/isa`")
         let qemu = try #require(Locations.qemu(), "qemu-ppc not found (apt-get install qemu-user, or set QEMU_PPC)")
 
         let scratch = FileManager.default.temporaryDirectory
@@ -385,7 +391,7 @@ enum Compare {
         let cpuArgs = program.qemuCPU.map { ["-cpu", $0] } ?? []
         let qemuScratch = scratch.appendingPathComponent("qemu")
         let qemuArgs = try arguments(prefix: [qemu.path] + cpuArgs, tmp: qemuScratch.appendingPathComponent("tmp"))
-        let expected = try Runner.run(qemu, cpuArgs + [binary.path] + qemuArgs, scratch: qemuScratch)
+        let expected = try Runner.run(qemu, cpuArgs + [oracleBinary.path] + qemuArgs, scratch: qemuScratch)
         try #require(!expected.timedOut, "qemu-ppc timed out on \(program.name)")
         try #require(
             expected.status == program.expectedStatus,

@@ -2,7 +2,11 @@ import Foundation
 // Checks Trapeze's FPU against lines produced by the qemu-ppc generator (gen.c):
 //   OP FPSCR_IN A B C RESULT FPSCR_OUT SIG
 // Build: swiftc -O -module-name FPUCheck <repo>/Sources/E500/FloatingPoint/*.swift main.swift -o fpucheck
-// Run:   ./fpucheck < expected.txt   (exit status 1 on any mismatch)
+// Run:   ./fpucheck [MIN_CASES] < expected.txt
+// Exit status 1 on any mismatch, on a line that does not parse or names an
+// unknown operation, when an operation the generator covers is missing (in
+// any rounding mode), or when fewer than MIN_CASES lines (default 100000)
+// were checked: an empty or truncated reference must not pass.
 
 let sentinel: UInt64 = 0x7ff4_dead_0000_beef
 
@@ -16,6 +20,20 @@ var order: [String] = []
 var shownFailures: [String: Int] = [:]
 var totalPass = 0
 var totalFail = 0
+var badLines = 0
+let minimumCases = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
+/// Every operation gen.c emits; each must be checked in every rounding mode.
+let coveredOperations = [
+    "fadd", "fadds", "fsub", "fsubs", "fmul", "fmuls", "fdiv", "fdivs", "fsqrt", "fsqrts",
+    "fmadd", "fmadds", "fmsub", "fmsubs", "fnmadd", "fnmadds", "fnmsub", "fnmsubs",
+    "fres", "frsqrte", "frsp", "fctiw", "fctiwz", "fcmpu", "fcmpo", "fsel", "fabs", "fnabs", "fneg", "fmr",
+    "lfs", "stfs", "stfiwx", "mtfsf", "mtfsfi", "mtfsb0", "mtfsb1", "mcrfs", "mffs",
+]
+
+func reportBadLine(_ line: String, _ why: String) {
+    badLines += 1
+    if badLines <= 8 { print("BAD LINE (\(why)): \(line)") }
+}
 
 @inline(__always) func hex(_ v: UInt64, _ width: Int = 16) -> String {
     let s = String(v, radix: 16)
@@ -32,12 +50,12 @@ func initialFPSCR(_ fin: UInt32) -> UInt32 {
 
 while let line = readLine() {
     let parts = line.split(separator: " ")
-    guard parts.count == 8 else { continue }
+    guard parts.count == 8 else { reportBadLine(line, "expected 8 fields"); continue }
     let op = String(parts[0])
     guard let fin = UInt32(parts[1], radix: 16), let a = UInt64(parts[2], radix: 16),
           let b = UInt64(parts[3], radix: 16), let c = UInt64(parts[4], radix: 16),
           let expResult = UInt64(parts[5], radix: 16), let expFPSCR = UInt32(parts[6], radix: 16),
-          let sig = Int(parts[7]) else { continue }
+          let sig = Int(parts[7]) else { reportBadLine(line, "a field is not a number"); continue }
     var fpscr = initialFPSCR(fin)
     var exc = false
     var result: UInt64? = nil
@@ -102,7 +120,7 @@ while let line = readLine() {
     case "mffs":
         result = FPU.mffs(fpscr)
     default:
-        print("unknown op \(op)")
+        reportBadLine(line, "unknown operation")
         continue
     }
     let expectNil = expResult == sentinel
@@ -143,5 +161,17 @@ for op in order {
     }
     print(row)
 }
+var missing: [String] = []
+// gen.c runs the loads and stores (no rounding) with FPSCR 0 only.
+let roundingFree: Set<String> = ["lfs", "stfs", "stfiwx"]
+for op in coveredOperations {
+    for rn in 0..<(roundingFree.contains(op) ? 1 : 4) where (tallies[op]?.pass[rn] ?? 0) + (tallies[op]?.fail[rn] ?? 0) == 0 {
+        missing.append("\(op) RN\(rn)")
+    }
+}
+if !missing.isEmpty { print("MISSING from the reference: \(missing.prefix(12).joined(separator: ", "))\(missing.count > 12 ? ", ..." : "")") }
+if badLines > 0 { print("\(badLines) reference lines did not parse") }
+let checked = totalPass + totalFail
+if checked < minimumCases { print("only \(checked) cases checked, at least \(minimumCases) required") }
 print("fpu: \(totalPass) passed, \(totalFail) failed")
-if totalFail != 0 { exit(1) }
+if totalFail != 0 || badLines != 0 || !missing.isEmpty || checked < minimumCases { exit(1) }
