@@ -50,6 +50,15 @@ public final class Core {
     /// end it (`.waiting`, PC past the instruction), so the VMM can idle the
     /// virtual CPU instead of the hardware thread.
     public var exitOnWait = false
+    /// True for the Linux user-mode runner, which plays the kernel: the
+    /// instructions the e500mc lacks but Linux emulates for user programs
+    /// (load/store string and popcntb: arch/powerpc/kernel/traps.c,
+    /// emulate_instruction) execute directly, with the result that
+    /// emulation gives. False for the hardware (system mode, and the core
+    /// under the VMM): they raise an illegal-instruction program interrupt
+    /// as on the e500mc, and a guest Linux emulates them itself, so its
+    /// instruction and exit counts are the hardware's.
+    public var executesKernelEmulatedInstructions = true
     /// Interrupt-storm detection: instructions retired at the last
     /// synchronous interrupt, and how many came since without one retiring.
     var lastSynchronousRetired: UInt64 = .max

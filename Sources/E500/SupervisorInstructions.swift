@@ -213,6 +213,7 @@ extension Core {
         mmuUnretained = Unmanaged.passUnretained(mmu)
         cacheRAM()
         systemMode = true
+        executesKernelEmulatedInstructions = false
         msr = 0
     }
 }

@@ -284,4 +284,81 @@ func asm(_ op: Opcode, _ v: [Int64] = []) -> UInt32 { try! Encoder.encode(op, v)
         #expect(core.run(limit: 1_000) == .waiting)
         #expect(core.waiting)
     }
+
+    /// Lazy FP switching, as Linux does it: with MSR[FP] = 0 the first FP
+    /// instruction of a process raises FP unavailable (IVOR7), the handler
+    /// loads the process's FP registers, sets MSR[FP] in SRR1 and returns,
+    /// and the instruction runs again. An lfd or stfd must trap like an fadd:
+    /// an lfd that ran with FP = 0 wrote a register the handler then
+    /// overwrote with the saved state, and inside a Linux guest sin(1.0)
+    /// printed 2251799813685248 (the lost load of glibc's 2^51 constant).
+    @Test func floatingPointLoadsAndStoresNeedMSRFPLikeArithmetic() {
+        let m = TestMachine()
+        // IVOR7 handler: "restore" f1 = 7.0 (the process's saved state), count, set FP in SRR1, rfi.
+        m.put(0x700, [
+            asm(.addi, [20, 20, 1]),
+            // Like Linux's load_up_fpu: FP on for the handler itself first.
+            asm(.mfmsr, [11]),
+            asm(.ori, [11, 11, Int64(MSR.fp)]),
+            asm(.mtmsr, [11]),
+            asm(.lfd, [1, 0x200, 0]),
+            asm(.mfspr, [10, Int64(SPR.srr1)]),
+            asm(.ori, [10, 10, Int64(MSR.fp)]),
+            asm(.mtspr, [Int64(SPR.srr1), 10]),
+            asm(.rfi),
+        ])
+        m.ram.storeBytes(of: Double(7).bitPattern.bigEndian, toByteOffset: 0x200, as: UInt64.self)
+        m.ram.storeBytes(of: Double(2).bitPattern.bigEndian, toByteOffset: 0x208, as: UInt64.self)
+        // The process: lfd f1 from 0x208 (2.0), stfd it to 0x210, then clear FP and store again.
+        m.put(0x1000, [
+            asm(.lfd, [1, 0x208, 0]),
+            asm(.stfd, [1, 0x210, 0]),
+            asm(.b, [0]),
+        ])
+        let core = makeCore(m)
+        core.msr = MSR.me  // FP off, as after a context switch
+        core.fpr[1] = Double(99).bitPattern
+        _ = core.run(limit: 30)
+        // One FP-unavailable interrupt, taken by the lfd before it loaded anything;
+        // re-executed after the handler, it loaded 2.0 over the restored 7.0.
+        #expect(core.gpr[20] == 1)
+        #expect(core.spr[SPR.srr0] == 0x1000)
+        #expect(Double(bitPattern: core.fpr[1]) == 2)
+        #expect(UInt64(bigEndian: m.ram.load(fromByteOffset: 0x210, as: UInt64.self)) == Double(2).bitPattern)
+
+        // A store with FP = 0 traps before writing memory.
+        let store = TestMachine()
+        store.put(0x700, [asm(.addi, [20, 20, 1]), asm(.b, [0])])
+        store.put(0x1000, [asm(.stfd, [1, 0x210, 0]), asm(.b, [0])])
+        let core2 = makeCore(store)
+        core2.fpr[1] = Double(5).bitPattern
+        _ = core2.run(limit: 10)
+        #expect(core2.gpr[20] == 1)
+        #expect(core2.spr[SPR.srr0] == 0x1000)
+        #expect(store.ram.load(fromByteOffset: 0x210, as: UInt64.self) == 0)
+    }
+
+    /// The e500mc has no load/store string instructions, popcntb or cmpb: on
+    /// the hardware they raise an illegal-instruction program interrupt
+    /// (ESR[PIL]), and Linux emulates string and popcntb for user programs.
+    /// The in-guest ISA check found the core executing lswi itself, which
+    /// gave output where Linux on e500mc (and qemu-system-ppc) kills the
+    /// program (its lswx emulation faults). The user-mode runner, which
+    /// plays Linux, still executes them (CoreTests, the differential suite).
+    @Test func instructionsTheE500mcLacksRaiseIllegalInstruction() {
+        for word in [asm(.lswi, [5, 4, 4]), asm(.lswx, [5, 0, 4]), asm(.stswi, [5, 4, 4]), asm(.stswx, [5, 0, 4]),
+                     asm(.popcntb, [3, 4]), asm(.cmpb, [3, 4, 5])] {
+            let m = TestMachine()
+            m.put(0x600, [asm(.addi, [20, 20, 1]), asm(.b, [0])])
+            m.put(0x1000, [word, asm(.b, [0])])
+            let core = makeCore(m)
+            core.gpr[4] = 0x2000
+            core.gpr[5] = 0x1234_5678
+            _ = core.run(limit: 10)
+            #expect(core.gpr[20] == 1, "0x\(String(word, radix: 16)) did not raise a program interrupt")
+            #expect(core.spr[SPR.srr0] == 0x1000)
+            #expect(core.spr[SPR.esr] == ESR.pil)
+            #expect(core.gpr[5] == 0x1234_5678 && m.word(0x2000) == 0)
+        }
+    }
 }
