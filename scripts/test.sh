@@ -25,3 +25,5 @@ echo "==> Linux guest: boot, find, echo-spawn under trapeze run vs qemu-system-p
 Guest/linux/check.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> Linux guest under --mode kvm: same console as bare, exit timing, exit profile, compare"
 Guest/linux/check-kvm.sh "$(swift build -c release --show-bin-path)/trapeze"
+echo "==> every ISA program inside the Linux guest (bare, kvm, pv; alone and under CPU competition) vs qemu-ppc"
+Guest/linux/check-isa.sh "$(swift build -c release --show-bin-path)/trapeze" --qemu-system

@@ -15,10 +15,15 @@ image=$("$here/build.sh" | tail -1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The lines /init prints: from TRAPEZE-BOOTED through the END (or FAILED) marker.
+# Everything user space prints, from TRAPEZE-BOOTED through the END (or
+# FAILED) marker, with only the kernel's printk lines left out (they carry
+# timestamps: "[    1.234567] ..."), whatever the workload's lines look like.
 markers() {
-    tr -d '\r' < "$1" | grep -v '^\[' | sed -n '/^TRAPEZE-BOOTED$/,/^TRAPEZE-WORKLOAD-\(END\|FAILED\)/p'
+    tr -d '\r' < "$1" | sed -n '/^TRAPEZE-BOOTED$/,/^TRAPEZE-WORKLOAD-\(END\|FAILED\)/p' |
+        grep -Ev '^\[ *[0-9]+\.[0-9]{6}\] '
 }
+# The workload's own lines, between its BEGIN and END markers.
+workload_lines() { sed -n '/^TRAPEZE-WORKLOAD-BEGIN /,/^TRAPEZE-WORKLOAD-END /p' "$1" | sed '1d;$d' | grep -c .; }
 
 passed=0 failed=0
 for w in "${workloads[@]}"; do
@@ -39,6 +44,9 @@ for w in "${workloads[@]}"; do
         failed=$((failed + 1))
     elif ! grep -q "^TRAPEZE-WORKLOAD-END $w" "$work/qemu-$w.markers"; then
         echo "FAIL $w: no END marker in qemu's console"
+        failed=$((failed + 1))
+    elif [ "$w" != boot ] && [ "$(workload_lines "$work/qemu-$w.markers")" -eq 0 ]; then
+        echo "FAIL $w: the workload printed nothing under qemu-system-ppc"
         failed=$((failed + 1))
     elif ! diff -u "$work/qemu-$w.markers" "$work/trapeze-$w.markers"; then
         echo "FAIL $w: console differs from qemu-system-ppc"

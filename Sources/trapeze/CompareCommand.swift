@@ -30,9 +30,7 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("unknown mode '\(m)' (\(Mode.names))")
         }
         guard !modeList.isEmpty else { throw ValidationError("--modes lists no mode") }
-        for w in workloadList where !["boot", "echo-spawn", "find"].contains(w) {
-            throw ValidationError("unknown workload '\(w)' for compare (boot, echo-spawn, find)")
-        }
+        for w in workloadList { try guest.validateWorkload(w, known: ["boot", "echo-spawn", "find"]) }
     }
 
     /// One run's measurements over the workload's span.

@@ -17,6 +17,18 @@ struct GuestOptions: ParsableArguments {
 
     static let workloads = ["boot", "echo-spawn", "find", "shell"]
 
+    /// A workload name is one of `known`; with an --initrd of the user's, any
+    /// plain name, since /init runs /workloads/NAME when the image adds one
+    /// (the ISA image adds `isa` and `isa-busy`).
+    func validateWorkload(_ name: String, known: [String]) throws {
+        if known.contains(name) { return }
+        let plain = !name.isEmpty && name.utf8.allSatisfy { c in
+            (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F || c == 0x2E
+        }
+        if initrd != nil && plain { return }
+        throw ValidationError("unknown workload '\(name)' (\(known.joined(separator: ", "))\(initrd == nil ? "; others need --initrd with /workloads/NAME" : ""))")
+    }
+
     /// The kernel command line without --append. `nospectre_v2` turns off the
     /// guest's branch-predictor flush on every entry from user mode (an
     /// `mtspr BUCSR` that traps under trap-and-emulate, with or without

@@ -41,9 +41,7 @@ struct RunCommand: ParsableCommand {
     var statsFrom: String = "boot"
 
     func validate() throws {
-        if let workload, !GuestOptions.workloads.contains(workload) {
-            throw ValidationError("unknown workload '\(workload)' (\(GuestOptions.workloads.joined(separator: ", ")))")
-        }
+        if let workload { try guest.validateWorkload(workload, known: GuestOptions.workloads) }
         guard ["boot", "workload"].contains(statsFrom) else { throw ValidationError("--stats-from must be boot or workload") }
         if traceRegisters && (trace == nil || mode != .bare) {
             throw ValidationError("--trace-registers needs --trace in bare mode")
