@@ -81,6 +81,9 @@ struct CompareCommand: ParsableCommand {
             }
         }
         let status = GuestRunner(system: system, console: console, until: "TRAPEZE-WORKLOAD-END \(w)", timeout: timeout).run()
+        // The run stops once the END text is out, maybe before its newline:
+        // its line still counts, so every mode's console ends with it.
+        console.finishPartialLine()
         guard status == 0, let end else {
             printError("trapeze: \(w) in \(mode.rawValue) mode did not reach its END marker (status \(status))")
             return nil
@@ -109,7 +112,13 @@ struct CompareCommand: ParsableCommand {
         for m in results {
             let percent = m.seconds > 0 ? baseline.seconds / m.seconds * 100 : 100
             let same = m.console == baseline.console
-            if !same { failures += 1 }
+            if !same {
+                failures += 1
+                let n = zip(m.console, baseline.console).prefix { $0 == $1 }.count
+                func line(_ c: [String]) -> String { n < c.count ? "'\(c[n])'" : "(end of console)" }
+                printError("trapeze: \(w): \(m.mode.rawValue)'s console differs from \(baseline.mode.rawValue)'s at line \(n + 1): "
+                           + "\(line(m.console)) against \(line(baseline.console))")
+            }
             print(pad(m.mode.rawValue, 6) + pad("\(m.instructions)", 14) + pad("\(m.exits)", 11)
                   + pad(String(format: "%.4f", m.seconds), 12) + pad(String(format: "%.2f%%", percent), 11)
                   + pad(String(format: "%.2f", m.wall), 9)

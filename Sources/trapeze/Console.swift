@@ -72,6 +72,15 @@ final class Console {
         }
     }
 
+    /// Hands a last line that has no newline yet to `onLine`: a run stopped by
+    /// --until can end between a marker's text and its line end.
+    func finishPartialLine() {
+        flushTranscript()
+        guard let onLine, !currentLine.isEmpty else { return }
+        onLine(Substring(String(decoding: currentLine, as: UTF8.self)))
+        currentLine.removeAll(keepingCapacity: true)
+    }
+
     /// The console text printed since the previous call, preceded by up to
     /// `overlap` bytes already seen, so a marker split between calls is found.
     func recentOutput(overlap: Int) -> Substring {
