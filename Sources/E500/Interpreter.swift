@@ -67,6 +67,7 @@ extension Core {
         }
         exitFlags = 0
         let decodeTable = DecodeTable.sharedTable
+        let residualReserved = DecodeTable.sharedResidualReserved
         while executed < limit {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
@@ -85,7 +86,10 @@ extension Core {
             let word = UInt32(bigEndian: fetchPage.unsafelyUnwrapped.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
             if let hook = traceHook { hook(pc, word) }
             let i = Instruction(word)
-            let op = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
+            var op = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
+            // Reserved bits the slot cannot hold (InstructionSpec.reserved):
+            // one AND against a per-opcode mask; set ones make it illegal.
+            if word & residualReserved[Int(op.rawValue)] != 0 { op = .invalid }
             // Most instructions fall through to the next one; branches overwrite `next`.
             var next = pc &+ 4
 
@@ -126,7 +130,6 @@ extension Core {
             case .extsh: logical(i, UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: gpr[i.rS]))))
             case .cntlzw: logical(i, UInt32(gpr[i.rS].leadingZeroBitCount))
             case .popcntb: gpr[i.rA] = populationCountPerByte(gpr[i.rS])
-            case .cmpb: gpr[i.rA] = compareBytes(gpr[i.rS], gpr[i.rB])
             // MARK: Rotate and shift
             case .rlwinm: logical(i, rotateLeft(gpr[i.rS], i.sh) & rotateMask(i.mb, i.me))
             case .rlwnm: logical(i, rotateLeft(gpr[i.rS], gpr[i.rB] & 31) & rotateMask(i.mb, i.me))
@@ -167,8 +170,7 @@ extension Core {
                 if branchTaken(i.bo, i.bi) { next = target }
                 if i.lk { lr = pc &+ 4 }
             case .bcctr:
-                // BO[2] = 0 (decrement CTR) is an invalid form for bcctr.
-                if i.bo & 4 == 0 {
+                if InvalidForm.bcctrDecrement.rejects(word) {
                     requestStop(.illegalInstruction(word: word))
                 } else {
                     if branchTaken(i.bo, i.bi) { next = ctr & ~3 }
@@ -242,7 +244,12 @@ extension Core {
             case .lmw: loadMultiple(i)
             case .stmw: storeMultiple(i)
             case .lswi: loadString(i.rD, ea: i.rA == 0 ? 0 : gpr[i.rA], count: i.rB == 0 ? 32 : UInt32(i.rB))
-            case .lswx: loadString(i.rD, ea: indexedEA(i), count: xerByteCount)
+            case .lswx:
+                if InvalidForm.lswx.rejects(word) {
+                    requestStop(.illegalInstruction(word: word))
+                } else {
+                    loadString(i.rD, ea: indexedEA(i), count: xerByteCount)
+                }
             case .stswi: storeString(i.rS, ea: i.rA == 0 ? 0 : gpr[i.rA], count: i.rB == 0 ? 32 : UInt32(i.rB))
             case .stswx: storeString(i.rS, ea: indexedEA(i), count: xerByteCount)
             case .lwarx:
@@ -313,7 +320,7 @@ extension Core {
             case .lfs, .lfsu, .lfd, .lfdu, .stfs, .stfsu, .stfd, .stfdu,
                  .lfsx, .lfsux, .lfdx, .lfdux, .stfsx, .stfsux, .stfdx, .stfdux, .stfiwx:
                 floatingPointLoadStore(op, i)
-            case .fadd, .fadds, .fsub, .fsubs, .fmul, .fmuls, .fdiv, .fdivs, .fsqrt, .fsqrts,
+            case .fadd, .fadds, .fsub, .fsubs, .fmul, .fmuls, .fdiv, .fdivs,
                  .fmadd, .fmadds, .fmsub, .fmsubs, .fnmadd, .fnmadds, .fnmsub, .fnmsubs,
                  .fres, .frsqrte, .fsel, .frsp, .fctiw, .fctiwz, .fcmpu, .fcmpo,
                  .fmr, .fneg, .fabs, .fnabs, .mffs, .mtfsf, .mtfsfi, .mtfsb0, .mtfsb1, .mcrfs:
