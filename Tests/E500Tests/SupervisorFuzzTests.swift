@@ -18,6 +18,8 @@ struct FuzzRandom {
 /// count the interrupt in a word at 0x3000 + 4n (absolute, d(0), so no
 /// register is needed), step the saved PC past the instruction and return
 /// with the rfi of the interrupt's class.
+/// The counts are a rough profile only: random stores can overwrite them
+/// (interruptsTaken, bare, is exact); the program-interrupt count is asserted.
 enum FuzzVectors {
     static let counters: UInt32 = 0x3000
     static func handler(_ n: Int) -> [UInt32] {

@@ -27,6 +27,8 @@ import PowerISA
     }
 
     /// IVORn handlers as in E500Tests' SupervisorFuzzTests: count at 0x3000 + 4n, resume past.
+    /// The counts are a rough profile only: random stores can overwrite them
+    /// (interruptsTaken, bare, is exact); the program-interrupt count is asserted.
     static func handler(_ n: Int) -> [UInt32] {
         let (save, ret): (Int64, Opcode) = switch n {
         case 0, 12: (58, .rfci)
