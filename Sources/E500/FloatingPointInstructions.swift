@@ -12,6 +12,10 @@ extension Core {
         case .lfsux, .lfdux, .stfsux, .stfdux: ea = gpr[i.rA] &+ gpr[i.rB]; update = true
         default: ea = indexedEA(i); update = false
         }
+        if update && InvalidForm.updateRAZero.rejects(i.word) {
+            requestStop(.illegalInstruction(word: i.word))
+            return
+        }
         switch op {
         case .lfs, .lfsu, .lfsx, .lfsux:
             let v = load32(ea)
@@ -41,10 +45,6 @@ extension Core {
         case .fsub, .fsubs: result = FPU.sub(a, b, single: op == .fsubs, fpscr: &fpscr, enabledException: &enabled)
         case .fmul, .fmuls: result = FPU.mul(a, c, single: op == .fmuls, fpscr: &fpscr, enabledException: &enabled)
         case .fdiv, .fdivs: result = FPU.div(a, b, single: op == .fdivs, fpscr: &fpscr, enabledException: &enabled)
-        case .fsqrt, .fsqrts:
-            // The e500mc has no square-root unit: fsqrt is an illegal instruction
-            // there (and in QEMU's e500mc model). FPU.sqrt serves other cores.
-            return false
         case .fmadd, .fmadds:
             result = FPU.multiplyAdd(a, c, b, kind: .fmadd, single: op == .fmadds, fpscr: &fpscr, enabledException: &enabled)
         case .fmsub, .fmsubs:
@@ -68,8 +68,8 @@ extension Core {
             setCRField(i.crfD, field)
         case .mffs: result = FPU.mffs(fpscr)
         case .mtfsf:
-            // W = 1 (bit 15) selects FPSCR fields this 32-bit FPSCR lacks; L = 1 (bit 6) writes all fields.
-            if i.word & 0x0001_0000 != 0 { return false }
+            // L = 1 (bit 6) writes all fields. (W = 1, bit 15, is a reserved bit
+            // in the table: such words never get here.)
             let fields = i.word & 0x0200_0000 != 0 ? 0xFF : i.flm
             FPU.mtfsf(fields: fields, value: b, fpscr: &fpscr, enabledException: &enabled)
         case .mtfsfi: FPU.mtfsfi(field: UInt32(i.crfD), immediate: i.imm4, fpscr: &fpscr, enabledException: &enabled)

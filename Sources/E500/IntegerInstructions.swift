@@ -138,12 +138,4 @@ extension Core {
         }
         return r
     }
-
-    func compareBytes(_ a: UInt32, _ b: UInt32) -> UInt32 {
-        var r: UInt32 = 0
-        for k in stride(from: 0, to: 32, by: 8) where (a >> UInt32(k)) & 0xFF == (b >> UInt32(k)) & 0xFF {
-            r |= 0xFF << UInt32(k)
-        }
-        return r
-    }
 }

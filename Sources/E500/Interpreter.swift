@@ -67,6 +67,7 @@ extension Core {
         }
         exitFlags = 0
         let decodeTable = DecodeTable.sharedTable
+        let residualReserved = DecodeTable.sharedResidualReserved
         while executed < limit {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
@@ -85,7 +86,10 @@ extension Core {
             let word = UInt32(bigEndian: fetchPage.unsafelyUnwrapped.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
             if let hook = traceHook { hook(pc, word) }
             let i = Instruction(word)
-            let op = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
+            var op = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
+            // Reserved bits the slot cannot hold (InstructionSpec.reserved):
+            // one AND against a per-opcode mask; set ones make it illegal.
+            if word & residualReserved[Int(op.rawValue)] != 0 { op = .invalid }
             // Most instructions fall through to the next one; branches overwrite `next`.
             var next = pc &+ 4
 
@@ -131,14 +135,6 @@ extension Core {
                 } else {
                     requestStop(.illegalInstruction(word: word))  // not on e500mc
                 }
-            case .cmpb:
-                // Not on e500mc either, and Linux does not emulate it: only
-                // the user-mode runner has it (see Guest/isa/README.md).
-                if executesKernelEmulatedInstructions {
-                    gpr[i.rA] = compareBytes(gpr[i.rS], gpr[i.rB])
-                } else {
-                    requestStop(.illegalInstruction(word: word))
-                }
             // MARK: Rotate and shift
             case .rlwinm: logical(i, rotateLeft(gpr[i.rS], i.sh) & rotateMask(i.mb, i.me))
             case .rlwnm: logical(i, rotateLeft(gpr[i.rS], gpr[i.rB] & 31) & rotateMask(i.mb, i.me))
@@ -179,8 +175,7 @@ extension Core {
                 if branchTaken(i.bo, i.bi) { next = target }
                 if i.lk { lr = pc &+ 4 }
             case .bcctr:
-                // BO[2] = 0 (decrement CTR) is an invalid form for bcctr.
-                if i.bo & 4 == 0 {
+                if InvalidForm.bcctrDecrement.rejects(word) {
                     requestStop(.illegalInstruction(word: word))
                 } else {
                     if branchTaken(i.bo, i.bi) { next = ctr & ~3 }
@@ -256,8 +251,9 @@ extension Core {
             case .lswi, .lswx, .stswi, .stswx:
                 // The e500mc has no string instructions: the hardware raises
                 // an illegal-instruction interrupt, which Linux answers by
-                // emulating them (executesKernelEmulatedInstructions).
-                if !executesKernelEmulatedInstructions {
+                // emulating them (executesKernelEmulatedInstructions). Its
+                // emulation refuses lswx with rD = rA or rD = rB (SIGILL).
+                if !executesKernelEmulatedInstructions || InvalidForm.lswx.rejects(word) && op == .lswx {
                     requestStop(.illegalInstruction(word: word))
                 } else if op == .lswi {
                     loadString(i.rD, ea: i.rA == 0 ? 0 : gpr[i.rA], count: i.rB == 0 ? 32 : UInt32(i.rB))
@@ -345,7 +341,7 @@ extension Core {
                 } else {
                     floatingPointLoadStore(op, i)
                 }
-            case .fadd, .fadds, .fsub, .fsubs, .fmul, .fmuls, .fdiv, .fdivs, .fsqrt, .fsqrts,
+            case .fadd, .fadds, .fsub, .fsubs, .fmul, .fmuls, .fdiv, .fdivs,
                  .fmadd, .fmadds, .fmsub, .fmsubs, .fnmadd, .fnmadds, .fnmsub, .fnmsubs,
                  .fres, .frsqrte, .fsel, .frsp, .fctiw, .fctiwz, .fcmpu, .fcmpo,
                  .fmr, .fneg, .fabs, .fnabs, .mffs, .mtfsf, .mtfsfi, .mtfsb0, .mtfsb1, .mcrfs:

@@ -18,6 +18,10 @@ extension Core {
 
     @inline(__always)
     func loadInt(_ i: Instruction, ea: UInt32, size: UInt32, update: Bool, signed: Bool = false) {
+        if update && InvalidForm.updateRAZeroOrRD.rejects(i.word) {
+            requestStop(.illegalInstruction(word: i.word))
+            return
+        }
         var v: UInt32
         switch size {
         case 1: v = load8(ea)
@@ -32,6 +36,10 @@ extension Core {
 
     @inline(__always)
     func storeInt(_ i: Instruction, ea: UInt32, size: UInt32, update: Bool) {
+        if update && InvalidForm.updateRAZero.rejects(i.word) {
+            requestStop(.illegalInstruction(word: i.word))
+            return
+        }
         let v = gpr[i.rS]
         switch size {
         case 1: store8(ea, v)

@@ -182,7 +182,10 @@ extension ELFProgram {
     /// the whole span is first reserved inaccessible (so the gaps between
     /// segments show as PROT_NONE), then each segment gets its permissions,
     /// its file bytes (whole pages, as mmap of the file would give) and
-    /// zeroed bss. Returns nil if a static-pie finds no room.
+    /// zeroed bss. The gaps stay reserved, so later mappings land where qemu
+    /// puts them, but are marked: Linux leaves them unmapped, and a fault
+    /// there is SEGV_MAPERR (the random-word test found SEGV_ACCERR).
+    /// Returns nil if a static-pie finds no room.
     package func load(from file: [UInt8], into memory: GuestMemoryMap) -> LoadedProgram? {
         let (low, high) = span
         let length = high - UInt64(low)
@@ -215,6 +218,17 @@ extension ELFProgram {
                 memory.zeroFill(address &+ segment.fileSize, count: Int(segment.memorySize - segment.fileSize))
             }
             memory.protect(pageStart, length: UInt32(pageEnd - UInt64(pageStart)), protection: segment.protection)
+        }
+
+        var covered = segments.map { segment -> (UInt64, UInt64) in
+            let address = UInt64(segment.virtualAddress &+ bias)
+            return (address & UInt64(pageMask), GuestMemoryMap.pageAlignUp(address + UInt64(segment.memorySize)))
+        }
+        covered.sort { $0.0 < $1.0 }
+        var gapStart = UInt64(low &+ bias)
+        for (start, end) in covered {
+            if start > gapStart { memory.markLoaderGap(UInt32(gapStart), length: UInt32(start - gapStart)) }
+            gapStart = max(gapStart, end)
         }
 
         let phdrAddress: UInt32

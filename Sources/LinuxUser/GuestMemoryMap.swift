@@ -29,6 +29,10 @@ public final class GuestMemoryMap {
     /// or with a file); unmapping must put private memory back.
     private static let sharedBit: UInt8 = 0x40
     private static let protectionBits: UInt8 = 0x07
+    /// A page the ELF loader reserved between two segments, as qemu-user
+    /// does (so later mappings land where qemu puts them). Linux leaves such
+    /// gaps unmapped, so a fault there is SEGV_MAPERR, not SEGV_ACCERR.
+    private static let loaderGapBit: UInt8 = 0x20
 
     public let space: AddressSpace
     private let pageStates: UnsafeMutablePointer<UInt8>
@@ -64,6 +68,20 @@ public final class GuestMemoryMap {
 
     public func isMapped(page address: UInt32) -> Bool {
         pageStates[Int(address >> GuestMemoryMap.pageShift)] & GuestMemoryMap.mappedBit != 0
+    }
+
+    /// Whether a fault on the page is an access error (SEGV_ACCERR) rather
+    /// than a fault on nothing (SEGV_MAPERR), as Linux tells them apart.
+    public func faultIsAccessError(page address: UInt32) -> Bool {
+        pageStates[Int(address >> GuestMemoryMap.pageShift)] & (GuestMemoryMap.mappedBit | GuestMemoryMap.loaderGapBit)
+            == GuestMemoryMap.mappedBit
+    }
+
+    /// Marks reserved pages between ELF segments (see `loaderGapBit`).
+    func markLoaderGap(_ address: UInt32, length: UInt32) {
+        for p in pages(address, length) where pageStates[p] & GuestMemoryMap.mappedBit != 0 {
+            pageStates[p] |= GuestMemoryMap.loaderGapBit
+        }
     }
 
     /// True when every page of the range is mapped (mprotect, munmap checks).
@@ -180,7 +198,7 @@ public final class GuestMemoryMap {
         let range = pages(address, length)
         guard range.allSatisfy({ pageStates[$0] & GuestMemoryMap.mappedBit != 0 }) else { return false }
         for p in range {
-            pageStates[p] = (pageStates[p] & ~GuestMemoryMap.protectionBits) | protection.rawValue
+            pageStates[p] = (pageStates[p] & ~(GuestMemoryMap.protectionBits | GuestMemoryMap.loaderGapBit)) | protection.rawValue
         }
         space.setProtection(address, length: length, protection: protection)
         return true

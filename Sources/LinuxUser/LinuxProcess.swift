@@ -179,7 +179,7 @@ public final class LinuxProcess {
                            message: "privileged instruction 0x\(hex8(word)) at 0x\(hex8(core.pc))")
             case .memoryFault(let address, _):
                 // SEGV_MAPERR where nothing is mapped, SEGV_ACCERR where the protection forbids the access.
-                let code: Int32 = memory.isMapped(page: address & ~(AddressSpace.pageSize - 1)) ? 2 : 1
+                let code: Int32 = memory.faultIsAccessError(page: address & ~(AddressSpace.pageSize - 1)) ? 2 : 1
                 raiseFault(SIGSEGV, code: code, address: address,
                            message: "segmentation fault accessing 0x\(hex8(address)) at 0x\(hex8(core.pc))")
             case .trap:

@@ -29,6 +29,39 @@ public struct InstructionFlags: OptionSet, Sendable {
     public static let sprPrivilege = InstructionFlags(rawValue: 1 << 10)
 }
 
+/// A rule on operand fields that makes some encodings of a row an invalid
+/// form: the core raises an illegal-instruction exception (SIGILL in user
+/// mode) and the disassembler prints `.long`, as qemu-ppc -cpu e500mc does.
+public enum InvalidForm: UInt8, Sendable {
+    case none
+    /// Update forms that write rA: rA = 0 is invalid (stores, and FP loads
+    /// and stores, whose target is an FPR). QEMU 7.2: do_ldst, do_lsfpsd.
+    case updateRAZero
+    /// Integer loads with update: rA = 0 or rA = rD is invalid (both would
+    /// write the same register). QEMU 7.2: do_ldst.
+    case updateRAZeroOrRD
+    /// lswx with rD = rA or rD = rB. The e500mc has no string instructions;
+    /// Linux emulates them for user programs (arch/powerpc/kernel/traps.c,
+    /// emulate_string_inst) and rejects exactly this form with SIGILL.
+    case lswx
+    /// bcctr with BO[2] = 0 (decrement CTR) is invalid in Book E (QEMU 7.2:
+    /// gen_bcond, "All ISAs up to v3 describe this form of bcctr as invalid").
+    case bcctrDecrement
+
+    /// True when `word` (of a row with this rule) is the invalid form.
+    @inlinable @inline(__always)
+    public func rejects(_ word: UInt32) -> Bool {
+        let i = Instruction(word)
+        switch self {
+        case .none: return false
+        case .updateRAZero: return i.rA == 0
+        case .updateRAZeroOrRD: return i.rA == 0 || i.rA == i.rD
+        case .lswx: return i.rD == i.rA || i.rD == i.rB
+        case .bcctrDecrement: return i.bo & 4 == 0
+        }
+    }
+}
+
 /// One row of the instruction table.
 public struct InstructionSpec: Sendable {
     public let opcode: Opcode
@@ -39,6 +72,23 @@ public struct InstructionSpec: Sendable {
     public let form: Form
     public let operands: [Operand]
     public let flags: InstructionFlags
+    /// Bits that must be zero: a word of this row with any of them set is an
+    /// illegal instruction. These are the bits qemu-ppc -cpu e500mc (7.2)
+    /// rejects (translate.c's per-handler `inval` masks, the decodetree
+    /// patterns and the checks in the trans_ functions), restricted to the
+    /// bits outside the opcode fields; every mask was confirmed by running
+    /// each row with each such bit set under qemu-ppc.
+    public let reserved: UInt32
+    /// Bits that must be one (sc: bit 30; with it clear the word is POWER's
+    /// svc, which the e500mc does not have).
+    public let required: UInt32
+    public let invalidForm: InvalidForm
+
+    /// True when `word` (which decodes to this row) breaks the row's rules.
+    @inlinable
+    public func isInvalid(_ word: UInt32) -> Bool {
+        word & reserved != 0 || word & required != required || invalidForm.rejects(word)
+    }
 }
 
 /// Every instruction the e500 core knows, once. The enum is the interpreter's
@@ -51,7 +101,7 @@ public enum Opcode: UInt16, CaseIterable, Sendable {
     case mullw, mulhw, mulhwu, divw, divwu
     // Logical
     case andiRecord, andisRecord, ori, oris, xori, xoris
-    case and, andc, or, orc, xor, nand, nor, eqv, extsb, extsh, cntlzw, popcntb, cmpb
+    case and, andc, or, orc, xor, nand, nor, eqv, extsb, extsh, cntlzw, popcntb
     // Rotate and shift
     case rlwimi, rlwinm, rlwnm, slw, srw, sraw, srawi
     // Compare and trap
@@ -77,7 +127,7 @@ public enum Opcode: UInt16, CaseIterable, Sendable {
     case lfs, lfsu, lfd, lfdu, stfs, stfsu, stfd, stfdu
     case lfsx, lfsux, lfdx, lfdux, stfsx, stfsux, stfdx, stfdux, stfiwx
     // Floating-point arithmetic
-    case fadd, fadds, fsub, fsubs, fmul, fmuls, fdiv, fdivs, fsqrt, fsqrts
+    case fadd, fadds, fsub, fsubs, fmul, fmuls, fdiv, fdivs
     case fmadd, fmadds, fmsub, fmsubs, fnmadd, fnmadds, fnmsub, fnmsubs
     case fres, frsqrte, fsel, frsp, fctiw, fctiwz, fcmpu, fcmpo
     case fmr, fneg, fabs, fnabs
@@ -95,16 +145,33 @@ public enum InstructionTable {
     public static let specs: [InstructionSpec] = {
         typealias F = InstructionFlags
         var t: [InstructionSpec] = []
-        func add(_ op: Opcode, _ m: String, _ p: UInt32, _ x: UInt32?, _ f: Form, _ o: [Operand], _ fl: F = []) {
-            t.append(InstructionSpec(opcode: op, mnemonic: m, primary: p, extended: x, form: f, operands: o, flags: fl))
+        func add(_ op: Opcode, _ m: String, _ p: UInt32, _ x: UInt32?, _ f: Form, _ o: [Operand], _ fl: F = [],
+                 reserved: UInt32 = 0, required: UInt32 = 0, invalid: InvalidForm? = nil) {
+            // Update forms get their rA rule from their flags.
+            let rule = invalid ?? (!fl.contains(.update) ? .none
+                : fl.contains(.load) && !fl.contains(.floatingPoint) ? .updateRAZeroOrRD : .updateRAZero)
+            t.append(InstructionSpec(opcode: op, mnemonic: m, primary: p, extended: x, form: f, operands: o, flags: fl,
+                                     reserved: reserved, required: required, invalidForm: rule))
         }
+        // `reserved:` masks follow qemu-ppc -cpu e500mc 7.2, the oracle of the
+        // differential suites (target/ppc/translate.c opcode table `inval`
+        // masks, insn32.decode, translate/fixedpoint-impl.c.inc,
+        // fp-impl.c.inc). Where QEMU ignores a field the ISA calls reserved,
+        // so do we: bit 31 of the decodetree X-form loads and stores (and of
+        // stwbrx/sthbrx, lwarx's EH), rB of extsb/extsh/cntlzw, bit 9 of the
+        // compares, the L field of sync and dcbz, mfocrf/mtocrf masks naming
+        // several fields. The compares' L bit is reserved: QEMU raises it for
+        // BOOKE206 cores ("on the e500 and e500mc, L=1 was reported to cause
+        // an exception", do_cmp_X). lmw with rA in the loaded range is an
+        // invalid form in the ISA but QEMU (helper_lmw) loads every register,
+        // rA included, and so do we.
         // Integer arithmetic: D-form immediates and XO-form register forms.
         let arith: F = [.rc, .oe]
         add(.twi, "twi", 3, nil, .D, [.to, .rA, .simm])
         add(.mulli, "mulli", 7, nil, .D, [.rD, .rA, .simm])
         add(.subfic, "subfic", 8, nil, .D, [.rD, .rA, .simm])
-        add(.cmpli, "cmpli", 10, nil, .D, [.crfD, .l, .rA, .uimm])
-        add(.cmpi, "cmpi", 11, nil, .D, [.crfD, .l, .rA, .simm])
+        add(.cmpli, "cmpli", 10, nil, .D, [.crfD, .l, .rA, .uimm], reserved: 0x0020_0000)
+        add(.cmpi, "cmpi", 11, nil, .D, [.crfD, .l, .rA, .simm], reserved: 0x0020_0000)
         add(.addic, "addic", 12, nil, .D, [.rD, .rA, .simm])
         add(.addicRecord, "addic.", 13, nil, .D, [.rD, .rA, .simm], .setsCR0)
         add(.addi, "addi", 14, nil, .D, [.rD, .rA0, .simm])
@@ -112,17 +179,17 @@ public enum InstructionTable {
         add(.add, "add", 31, 266, .XO, [.rD, .rA, .rB], arith)
         add(.addc, "addc", 31, 10, .XO, [.rD, .rA, .rB], arith)
         add(.adde, "adde", 31, 138, .XO, [.rD, .rA, .rB], arith)
-        add(.addme, "addme", 31, 234, .XO, [.rD, .rA], arith)
-        add(.addze, "addze", 31, 202, .XO, [.rD, .rA], arith)
+        add(.addme, "addme", 31, 234, .XO, [.rD, .rA], arith, reserved: 0x0000_F800)
+        add(.addze, "addze", 31, 202, .XO, [.rD, .rA], arith, reserved: 0x0000_F800)
         add(.subf, "subf", 31, 40, .XO, [.rD, .rA, .rB], arith)
         add(.subfc, "subfc", 31, 8, .XO, [.rD, .rA, .rB], arith)
         add(.subfe, "subfe", 31, 136, .XO, [.rD, .rA, .rB], arith)
-        add(.subfme, "subfme", 31, 232, .XO, [.rD, .rA], arith)
-        add(.subfze, "subfze", 31, 200, .XO, [.rD, .rA], arith)
-        add(.neg, "neg", 31, 104, .XO, [.rD, .rA], arith)
+        add(.subfme, "subfme", 31, 232, .XO, [.rD, .rA], arith, reserved: 0x0000_F800)
+        add(.subfze, "subfze", 31, 200, .XO, [.rD, .rA], arith, reserved: 0x0000_F800)
+        add(.neg, "neg", 31, 104, .XO, [.rD, .rA], arith, reserved: 0x0000_F800)
         add(.mullw, "mullw", 31, 235, .XO, [.rD, .rA, .rB], arith)
-        add(.mulhw, "mulhw", 31, 75, .XO, [.rD, .rA, .rB], .rc)
-        add(.mulhwu, "mulhwu", 31, 11, .XO, [.rD, .rA, .rB], .rc)
+        add(.mulhw, "mulhw", 31, 75, .XO, [.rD, .rA, .rB], .rc, reserved: 0x0000_0400)
+        add(.mulhwu, "mulhwu", 31, 11, .XO, [.rD, .rA, .rB], .rc, reserved: 0x0000_0400)
         add(.divw, "divw", 31, 491, .XO, [.rD, .rA, .rB], arith)
         add(.divwu, "divwu", 31, 459, .XO, [.rD, .rA, .rB], arith)
         // Logical
@@ -143,8 +210,11 @@ public enum InstructionTable {
         add(.extsb, "extsb", 31, 954, .X, [.rA, .rS], .rc)
         add(.extsh, "extsh", 31, 922, .X, [.rA, .rS], .rc)
         add(.cntlzw, "cntlzw", 31, 26, .X, [.rA, .rS], .rc)
+        // popcntb is not an e500mc instruction, but Linux emulates it for user
+        // programs (traps.c, emulate_popcntb_inst), so user code sees it work;
+        // qemu-ppc raises SIGILL. cmpb (ISA 2.05) has no such emulation: it
+        // has no row, as on the e500mc and in qemu-ppc -cpu e500mc.
         add(.popcntb, "popcntb", 31, 122, .X, [.rA, .rS])
-        add(.cmpb, "cmpb", 31, 508, .X, [.rA, .rS, .rB])
         // Rotate and shift
         add(.rlwimi, "rlwimi", 20, nil, .M, [.rA, .rS, .sh, .mb, .me], .rc)
         add(.rlwinm, "rlwinm", 21, nil, .M, [.rA, .rS, .sh, .mb, .me], .rc)
@@ -154,29 +224,29 @@ public enum InstructionTable {
         add(.sraw, "sraw", 31, 792, .X, [.rA, .rS, .rB], .rc)
         add(.srawi, "srawi", 31, 824, .X, [.rA, .rS, .sh], .rc)
         // Compare and trap
-        add(.cmp, "cmp", 31, 0, .X, [.crfD, .l, .rA, .rB])
-        add(.cmpl, "cmpl", 31, 32, .X, [.crfD, .l, .rA, .rB])
-        add(.tw, "tw", 31, 4, .X, [.to, .rA, .rB])
-        add(.isel, "isel", 31, 15, .A, [.rD, .rA0, .rB, .crbC])
+        add(.cmp, "cmp", 31, 0, .X, [.crfD, .l, .rA, .rB], reserved: 0x0020_0000)
+        add(.cmpl, "cmpl", 31, 32, .X, [.crfD, .l, .rA, .rB], reserved: 0x0020_0000)
+        add(.tw, "tw", 31, 4, .X, [.to, .rA, .rB], reserved: 0x0000_0001)
+        add(.isel, "isel", 31, 15, .A, [.rD, .rA0, .rB, .crbC], reserved: 0x0000_0001)
         // Branch and system call
         add(.bc, "bc", 16, nil, .B, [.bo, .bi, .bd], [.branch, .link])
-        add(.sc, "sc", 17, nil, .SC, [])
+        add(.sc, "sc", 17, nil, .SC, [], reserved: 0x03FF_F01D, required: 0x2)
         add(.b, "b", 18, nil, .I, [.li], [.branch, .link])
         add(.bclr, "bclr", 19, 16, .XL, [.bo, .bi], [.branch, .link])
-        add(.bcctr, "bcctr", 19, 528, .XL, [.bo, .bi], [.branch, .link])
+        add(.bcctr, "bcctr", 19, 528, .XL, [.bo, .bi], [.branch, .link], invalid: .bcctrDecrement)
         // Condition register
-        add(.mcrf, "mcrf", 19, 0, .XL, [.crfD, .crfS])
-        add(.crnor, "crnor", 19, 33, .XL, [.crbD, .crbA, .crbB])
-        add(.crandc, "crandc", 19, 129, .XL, [.crbD, .crbA, .crbB])
-        add(.crxor, "crxor", 19, 193, .XL, [.crbD, .crbA, .crbB])
-        add(.crnand, "crnand", 19, 225, .XL, [.crbD, .crbA, .crbB])
-        add(.crand, "crand", 19, 257, .XL, [.crbD, .crbA, .crbB])
-        add(.creqv, "creqv", 19, 289, .XL, [.crbD, .crbA, .crbB])
-        add(.crorc, "crorc", 19, 417, .XL, [.crbD, .crbA, .crbB])
-        add(.cror, "cror", 19, 449, .XL, [.crbD, .crbA, .crbB])
-        add(.mfcr, "mfcr", 31, 19, .XFX, [.rD])
-        add(.mtcrf, "mtcrf", 31, 144, .XFX, [.crm, .rS])
-        add(.mcrxr, "mcrxr", 31, 512, .X, [.crfD])
+        add(.mcrf, "mcrf", 19, 0, .XL, [.crfD, .crfS], reserved: 0x0000_0001)
+        add(.crnor, "crnor", 19, 33, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.crandc, "crandc", 19, 129, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.crxor, "crxor", 19, 193, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.crnand, "crnand", 19, 225, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.crand, "crand", 19, 257, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.creqv, "creqv", 19, 289, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.crorc, "crorc", 19, 417, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.cror, "cror", 19, 449, .XL, [.crbD, .crbA, .crbB], reserved: 0x0000_0001)
+        add(.mfcr, "mfcr", 31, 19, .XFX, [.rD], reserved: 0x0000_0801)
+        add(.mtcrf, "mtcrf", 31, 144, .XFX, [.crm, .rS], reserved: 0x0000_0801)
+        add(.mcrxr, "mcrxr", 31, 512, .X, [.crfD], reserved: 0x007F_F801)
         // Loads and stores, D-form
         add(.lwz, "lwz", 32, nil, .D, [.rD, .dispRA0], .load)
         add(.lwzu, "lwzu", 33, nil, .D, [.rD, .dispRA], [.load, .update])
@@ -211,32 +281,32 @@ public enum InstructionTable {
         add(.lhaux, "lhaux", 31, 375, .X, [.rD, .rA, .rB], [.load, .update])
         add(.sthx, "sthx", 31, 407, .X, [.rS, .rA0, .rB], .store)
         add(.sthux, "sthux", 31, 439, .X, [.rS, .rA, .rB], [.store, .update])
-        add(.lswx, "lswx", 31, 533, .X, [.rD, .rA0, .rB], .load)
-        add(.lwbrx, "lwbrx", 31, 534, .X, [.rD, .rA0, .rB], .load)
+        add(.lswx, "lswx", 31, 533, .X, [.rD, .rA0, .rB], .load, invalid: .lswx)
+        add(.lwbrx, "lwbrx", 31, 534, .X, [.rD, .rA0, .rB], .load, reserved: 0x0000_0001)
         add(.lswi, "lswi", 31, 597, .X, [.rD, .rA0, .nb], .load)
         add(.stswx, "stswx", 31, 661, .X, [.rS, .rA0, .rB], .store)
         add(.stwbrx, "stwbrx", 31, 662, .X, [.rS, .rA0, .rB], .store)
         add(.stswi, "stswi", 31, 725, .X, [.rS, .rA0, .nb], .store)
-        add(.lhbrx, "lhbrx", 31, 790, .X, [.rD, .rA0, .rB], .load)
+        add(.lhbrx, "lhbrx", 31, 790, .X, [.rD, .rA0, .rB], .load, reserved: 0x0000_0001)
         add(.sthbrx, "sthbrx", 31, 918, .X, [.rS, .rA0, .rB], .store)
         // Barriers and cache management
-        add(.isync, "isync", 19, 150, .XL, [])
-        add(.sync, "sync", 31, 598, .X, [.l])
-        add(.mbar, "mbar", 31, 854, .X, [.mo])
-        add(.dcbst, "dcbst", 31, 54, .X, [.rA0, .rB])
-        add(.dcbf, "dcbf", 31, 86, .X, [.rA0, .rB])
-        add(.dcbtst, "dcbtst", 31, 246, .X, [.rA0, .rB])
-        add(.dcbt, "dcbt", 31, 278, .X, [.rA0, .rB])
-        add(.dcbi, "dcbi", 31, 470, .X, [.rA0, .rB], .privileged)
-        add(.icbi, "icbi", 31, 982, .X, [.rA0, .rB])
-        add(.dcbz, "dcbz", 31, 1014, .X, [.rA0, .rB], .store)
+        add(.isync, "isync", 19, 150, .XL, [], reserved: 0x03FF_F801)
+        add(.sync, "sync", 31, 598, .X, [.l], reserved: 0x039F_F801)
+        add(.mbar, "mbar", 31, 854, .X, [.mo], reserved: 0x001F_F801)
+        add(.dcbst, "dcbst", 31, 54, .X, [.rA0, .rB], reserved: 0x03E0_0001)
+        add(.dcbf, "dcbf", 31, 86, .X, [.rA0, .rB], reserved: 0x03C0_0001)
+        add(.dcbtst, "dcbtst", 31, 246, .X, [.rA0, .rB], reserved: 0x0000_0001)
+        add(.dcbt, "dcbt", 31, 278, .X, [.rA0, .rB], reserved: 0x0000_0001)
+        add(.dcbi, "dcbi", 31, 470, .X, [.rA0, .rB], .privileged, reserved: 0x03E0_0001)
+        add(.icbi, "icbi", 31, 982, .X, [.rA0, .rB], reserved: 0x03E0_0001)
+        add(.dcbz, "dcbz", 31, 1014, .X, [.rA0, .rB], .store, reserved: 0x03C0_0001)
         // Cache touch and allocate hints: glibc's memcpy uses icbt/dcba on e500mc.
-        add(.icbt, "icbt", 31, 22, .X, [.rA0, .rB])
-        add(.dcba, "dcba", 31, 758, .X, [.rA0, .rB])
+        add(.icbt, "icbt", 31, 22, .X, [.rA0, .rB], reserved: 0x03E0_0001)
+        add(.dcba, "dcba", 31, 758, .X, [.rA0, .rB], reserved: 0x03E0_0001)
         // SPRs and time base
-        add(.mfspr, "mfspr", 31, 339, .XFX, [.rD, .spr], .sprPrivilege)
+        add(.mfspr, "mfspr", 31, 339, .XFX, [.rD, .spr], .sprPrivilege, reserved: 0x0000_0001)
         add(.mtspr, "mtspr", 31, 467, .XFX, [.spr, .rS], .sprPrivilege)
-        add(.mftb, "mftb", 31, 371, .XFX, [.rD, .tbr])
+        add(.mftb, "mftb", 31, 371, .XFX, [.rD, .tbr], reserved: 0x0000_0001)
         // Floating-point loads and stores
         let fl: F = [.floatingPoint, .load], fs: F = [.floatingPoint, .store]
         add(.lfs, "lfs", 48, nil, .D, [.frD, .dispRA0], fl)
@@ -255,66 +325,72 @@ public enum InstructionTable {
         add(.stfsux, "stfsux", 31, 695, .X, [.frS, .rA, .rB], fs.union(.update))
         add(.stfdx, "stfdx", 31, 727, .X, [.frS, .rA0, .rB], fs)
         add(.stfdux, "stfdux", 31, 759, .X, [.frS, .rA, .rB], fs.union(.update))
-        add(.stfiwx, "stfiwx", 31, 983, .X, [.frS, .rA0, .rB], fs)
+        add(.stfiwx, "stfiwx", 31, 983, .X, [.frS, .rA0, .rB], fs, reserved: 0x0000_0001)
         // Floating-point arithmetic (A-form; primary 59 = single, 63 = double)
         let fp: F = [.floatingPoint, .rc]
-        for (double, single, xo, ops) in [
-            (Opcode.fdiv, Opcode.fdivs, UInt32(18), [Operand.frD, .frA, .frB]),
-            (.fsub, .fsubs, 20, [.frD, .frA, .frB]),
-            (.fadd, .fadds, 21, [.frD, .frA, .frB]),
-            (.fsqrt, .fsqrts, 22, [.frD, .frB]),
-            (.fmul, .fmuls, 25, [.frD, .frA, .frC]),
-            (.fmsub, .fmsubs, 28, [.frD, .frA, .frC, .frB]),
-            (.fmadd, .fmadds, 29, [.frD, .frA, .frC, .frB]),
-            (.fnmsub, .fnmsubs, 30, [.frD, .frA, .frC, .frB]),
-            (.fnmadd, .fnmadds, 31, [.frD, .frA, .frC, .frB]),
+        // fsqrt and fsqrts (A-form 22) have no row: the e500mc has no square-root
+        // unit (gcc's e500mc has no -mpowerpc-gpopt; qemu-ppc -cpu e500mc lacks
+        // PPC_FLOAT_FSQRT and raises SIGILL). The unused frC / frB fields of
+        // the two-operand forms are reserved, as in QEMU's GEN_FLOAT_AB/AC.
+        for (double, single, xo, ops, reserved) in [
+            (Opcode.fdiv, Opcode.fdivs, UInt32(18), [Operand.frD, .frA, .frB], UInt32(0x0000_07C0)),
+            (.fsub, .fsubs, 20, [.frD, .frA, .frB], 0x0000_07C0),
+            (.fadd, .fadds, 21, [.frD, .frA, .frB], 0x0000_07C0),
+            (.fmul, .fmuls, 25, [.frD, .frA, .frC], 0x0000_F800),
+            (.fmsub, .fmsubs, 28, [.frD, .frA, .frC, .frB], 0),
+            (.fmadd, .fmadds, 29, [.frD, .frA, .frC, .frB], 0),
+            (.fnmsub, .fnmsubs, 30, [.frD, .frA, .frC, .frB], 0),
+            (.fnmadd, .fnmadds, 31, [.frD, .frA, .frC, .frB], 0),
         ] {
-            add(double, "\(double)", 63, xo, .A, ops, fp)
-            add(single, "\(single)", 59, xo, .A, ops, fp)
+            add(double, "\(double)", 63, xo, .A, ops, fp, reserved: reserved)
+            add(single, "\(single)", 59, xo, .A, ops, fp, reserved: reserved)
         }
-        add(.fres, "fres", 59, 24, .A, [.frD, .frB], fp)
+        add(.fres, "fres", 59, 24, .A, [.frD, .frB], fp, reserved: 0x001F_07C0)
         add(.fsel, "fsel", 63, 23, .A, [.frD, .frA, .frC, .frB], fp)
-        add(.frsqrte, "frsqrte", 63, 26, .A, [.frD, .frB], fp)
-        add(.fcmpu, "fcmpu", 63, 0, .X, [.crfD, .frA, .frB], .floatingPoint)
-        add(.frsp, "frsp", 63, 12, .X, [.frD, .frB], fp)
-        add(.fctiw, "fctiw", 63, 14, .X, [.frD, .frB], fp)
-        add(.fctiwz, "fctiwz", 63, 15, .X, [.frD, .frB], fp)
-        add(.fcmpo, "fcmpo", 63, 32, .X, [.crfD, .frA, .frB], .floatingPoint)
-        add(.mtfsb1, "mtfsb1", 63, 38, .X, [.crbD], fp)
-        add(.fneg, "fneg", 63, 40, .X, [.frD, .frB], fp)
-        add(.mcrfs, "mcrfs", 63, 64, .X, [.crfD, .crfS], .floatingPoint)
-        add(.mtfsb0, "mtfsb0", 63, 70, .X, [.crbD], fp)
-        add(.fmr, "fmr", 63, 72, .X, [.frD, .frB], fp)
-        add(.mtfsfi, "mtfsfi", 63, 134, .X, [.crfD, .imm4], fp)
-        add(.fnabs, "fnabs", 63, 136, .X, [.frD, .frB], fp)
-        add(.fabs, "fabs", 63, 264, .X, [.frD, .frB], fp)
+        add(.frsqrte, "frsqrte", 63, 26, .A, [.frD, .frB], fp, reserved: 0x001F_07C0)
+        add(.fcmpu, "fcmpu", 63, 0, .X, [.crfD, .frA, .frB], .floatingPoint, reserved: 0x0060_0001)
+        add(.frsp, "frsp", 63, 12, .X, [.frD, .frB], fp, reserved: 0x001F_0000)
+        add(.fctiw, "fctiw", 63, 14, .X, [.frD, .frB], fp, reserved: 0x001F_0000)
+        add(.fctiwz, "fctiwz", 63, 15, .X, [.frD, .frB], fp, reserved: 0x001F_0000)
+        add(.fcmpo, "fcmpo", 63, 32, .X, [.crfD, .frA, .frB], .floatingPoint, reserved: 0x0060_0001)
+        add(.mtfsb1, "mtfsb1", 63, 38, .X, [.crbD], fp, reserved: 0x001F_F800)
+        add(.fneg, "fneg", 63, 40, .X, [.frD, .frB], fp, reserved: 0x001F_0000)
+        add(.mcrfs, "mcrfs", 63, 64, .X, [.crfD, .crfS], .floatingPoint, reserved: 0x0063_F801)
+        add(.mtfsb0, "mtfsb0", 63, 70, .X, [.crbD], fp, reserved: 0x001F_F800)
+        add(.fmr, "fmr", 63, 72, .X, [.frD, .frB], fp, reserved: 0x001F_0000)
+        add(.mtfsfi, "mtfsfi", 63, 134, .X, [.crfD, .imm4], fp, reserved: 0x006F_0800)
+        add(.fnabs, "fnabs", 63, 136, .X, [.frD, .frB], fp, reserved: 0x001F_0000)
+        add(.fabs, "fabs", 63, 264, .X, [.frD, .frB], fp, reserved: 0x001F_0000)
+        // No reserved bits, unlike qemu-ppc (inval 0x001F0000): pre-3.0 cores such
+        // as the e500mc run ISA 3.0's mffsl/mffsce/... (rA field set) as mffs,
+        // and glibc 2.36 relies on it (CoreTests.mffslRunsAsMffsLikeE500mcHardware).
         add(.mffs, "mffs", 63, 583, .X, [.frD], fp)
-        add(.mtfsf, "mtfsf", 63, 711, .XFL, [.flm, .frB], fp)
+        add(.mtfsf, "mtfsf", 63, 711, .XFL, [.flm, .frB], fp, reserved: 0x0001_0000)
         // Supervisor level (Book E, e500)
         let priv: F = .privileged
-        add(.mfmsr, "mfmsr", 31, 83, .X, [.rD], priv)
-        add(.mtmsr, "mtmsr", 31, 146, .X, [.rS], priv)
-        add(.wrtee, "wrtee", 31, 131, .X, [.rS], priv)
-        add(.wrteei, "wrteei", 31, 163, .X, [.e], priv)
-        add(.rfi, "rfi", 19, 50, .XL, [], priv.union(.branch))
-        add(.rfci, "rfci", 19, 51, .XL, [], priv.union(.branch))
-        add(.rfmci, "rfmci", 19, 38, .XL, [], priv.union(.branch))
-        add(.rfdi, "rfdi", 19, 39, .XL, [], priv.union(.branch))
+        add(.mfmsr, "mfmsr", 31, 83, .X, [.rD], priv, reserved: 0x001F_F801)
+        add(.mtmsr, "mtmsr", 31, 146, .X, [.rS], priv, reserved: 0x001E_F801)
+        add(.wrtee, "wrtee", 31, 131, .X, [.rS], priv, reserved: 0x000F_F801)
+        add(.wrteei, "wrteei", 31, 163, .X, [.e], priv, reserved: 0x000E_7801)
+        add(.rfi, "rfi", 19, 50, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
+        add(.rfci, "rfci", 19, 51, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
+        add(.rfmci, "rfmci", 19, 38, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
+        add(.rfdi, "rfdi", 19, 39, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
         add(.mfdcr, "mfdcr", 31, 323, .XFX, [.rD, .dcr], priv)
         add(.mtdcr, "mtdcr", 31, 451, .XFX, [.dcr, .rS], priv)
         add(.mfpmr, "mfpmr", 31, 334, .XFX, [.rD, .pmr])
         add(.mtpmr, "mtpmr", 31, 462, .XFX, [.pmr, .rS], priv)
-        add(.tlbilx, "tlbilx", 31, 18, .X, [.t, .rA0, .rB], priv)
-        add(.tlbsync, "tlbsync", 31, 566, .X, [], priv)
-        add(.tlbivax, "tlbivax", 31, 786, .X, [.rA0, .rB], priv)
+        add(.tlbilx, "tlbilx", 31, 18, .X, [.t, .rA0, .rB], priv, reserved: 0x0380_0001)
+        add(.tlbsync, "tlbsync", 31, 566, .X, [], priv, reserved: 0x03FF_F801)
+        add(.tlbivax, "tlbivax", 31, 786, .X, [.rA0, .rB], priv, reserved: 0x0000_0001)
         add(.tlbsx, "tlbsx", 31, 914, .X, [.rA0, .rB], priv)
-        add(.tlbre, "tlbre", 31, 946, .X, [], priv)
-        add(.tlbwe, "tlbwe", 31, 978, .X, [], priv)
-        add(.wait, "wait", 31, 62, .X, [])
+        add(.tlbre, "tlbre", 31, 946, .X, [], priv, reserved: 0x0000_0001)
+        add(.tlbwe, "tlbwe", 31, 978, .X, [], priv, reserved: 0x0000_0001)
+        add(.wait, "wait", 31, 62, .X, [], reserved: 0x039F_F801)
         add(.msgsnd, "msgsnd", 31, 206, .X, [.rB], priv)
         add(.msgclr, "msgclr", 31, 238, .X, [.rB], priv)
         add(.dcbtstls, "dcbtstls", 31, 134, .X, [.mo, .rA0, .rB], priv)
-        add(.dcbtls, "dcbtls", 31, 166, .X, [.mo, .rA0, .rB], priv)
+        add(.dcbtls, "dcbtls", 31, 166, .X, [.mo, .rA0, .rB], priv, reserved: 0x0200_0001)
         add(.icblc, "icblc", 31, 230, .X, [.mo, .rA0, .rB], priv)
         add(.dcblc, "dcblc", 31, 390, .X, [.mo, .rA0, .rB], priv)
         add(.icbtls, "icbtls", 31, 486, .X, [.mo, .rA0, .rB], priv)

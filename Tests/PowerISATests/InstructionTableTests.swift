@@ -12,11 +12,16 @@ import PowerISA
 
     @Test func decodeFindsEveryRowFromItsEncoding() throws {
         for spec in InstructionTable.specs {
-            let values: [Int64] = spec.operands.flatMap { operand -> [Int64] in
+            // Distinct register numbers (update forms: rA != rD), L = 0 and
+            // BO = 20 (branch always): the valid form of every row.
+            let values: [Int64] = spec.operands.enumerated().flatMap { k, operand -> [Int64] in
                 switch operand {
                 case .dispRA, .dispRA0: return [8, 3]
                 case .bd, .li: return [8]
-                default: return [1]
+                case .l: return [0]
+                case .bo: return [20]
+                case .e: return [1]
+                default: return [Int64(k + 1)]
                 }
             }
             let word = try Encoder.encode(spec.opcode, values)
