@@ -81,9 +81,13 @@ public final class VirtualMachine {
 
     /// `paravirtual`: offer the KVM PV interface (`pv` mode): the
     /// `/hypervisor` device-tree node, hypercalls and the magic page.
-    public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, hardwareTLB1Entries: Int = 16,
-                costModel: CostModel = .p2020, paravirtual: Bool = false, transmit: @escaping (UInt8) -> Void) {
-        machine = Machine(ramSize: ramSize, disk: disk, tlb1Entries: tlb1Entries, transmit: transmit)
+    /// `ramGuardBytes`: inaccessible host address space around guest RAM
+    /// (tests: a host access outside guest RAM then kills the process).
+    public init(ramSize: UInt64, ramGuardBytes: UInt64 = 0, disk: BlockImage? = nil, tlb1Entries: Int = 16,
+                hardwareTLB1Entries: Int = 16, costModel: CostModel = .p2020, paravirtual: Bool = false,
+                transmit: @escaping (UInt8) -> Void) {
+        machine = Machine(ramSize: ramSize, ramGuardBytes: ramGuardBytes, disk: disk, tlb1Entries: tlb1Entries,
+                          transmit: transmit)
         vcpu = machine.core
         guestTLB = machine.core.mmu!
         interruptController = machine.board.mpic.output
