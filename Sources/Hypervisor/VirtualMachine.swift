@@ -365,8 +365,10 @@ public final class VirtualMachine {
     func translationMiss(_ address: UInt32, _ access: MemoryAccess) -> (ExitType, StopReason?) {
         let fetch = access == .execute
         if !fetch, let pv = paravirt, let magic = pv.effectiveAddress, address & 0xFFFF_F000 == magic,
-           vcpu.msr & MSR.pr == 0 {
+           vcpu.msr & (MSR.pr | MSR.ds) == 0 {
             // The magic page, for the guest kernel, whatever the guest TLB says (KVM's kvmppc_map_magic).
+            // Its entry has the shadow ID of guest address space 0, as KVM's does, so the page exists
+            // there only: in address space 1 the guest TLB decides (mapping it there would only miss again).
             shadow.installMagicPage(at: magic, physical: Paravirtualization.hardwarePhysical)
             hardware.flushTLB()
             return (.dtlbVirt, nil)
