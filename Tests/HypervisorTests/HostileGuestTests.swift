@@ -130,9 +130,12 @@ struct HostileCase: CustomStringConvertible {
     var fetchRunsOn = false
     /// Run the access in guest user mode (MSR[PR] = 1) at 0x2000.
     var user = false
+    /// Read the page first (`lbz r26`), so under kvm and pv the access meets
+    /// a shadow entry made for a read and the hardware TLB's permissions decide.
+    var warmUp = false
 
     var description: String {
-        "\(kind): \(access) at EA 0x\(String(ea, radix: 16))\(user ? " (user)" : "") through [\(mappings.map(\.description).joined(separator: "; "))], expecting \(expected)"
+        "\(kind): \(access) at EA 0x\(String(ea, radix: 16))\(user ? " (user)" : "")\(warmUp ? " after a read" : "") through [\(mappings.map(\.description).joined(separator: "; "))], expecting \(expected)"
     }
 }
 
@@ -210,7 +213,7 @@ final class HostileGuest {
     func load(_ c: HostileCase) -> UInt32 {
         var code = prologue + c.mappings.flatMap(\.tlbwe)
         var accessAt: UInt32
-        let body = li32(9, c.ea) + c.access.words
+        let body = li32(9, c.ea) + (c.warmUp ? [asm(.lbz, [26, 0, 9])] : []) + c.access.words
         if c.user {
             code += li32(10, HostileGuest.userPC) + [asm(.mtspr, [Int64(SPR.srr0), 10])]
                 + li32(10, MSR.me | MSR.fp | MSR.pr) + [asm(.mtspr, [Int64(SPR.srr1), 10]), asm(.rfi)]
@@ -440,7 +443,23 @@ final class HostileGuest {
                 }
             }
         }
-        Self.run(cases, "straddling the end of RAM")
+        // RAM the guest's TLB restricts, first read so a shadow exists: stores
+        // through a read-only page and fetches from a no-execute one are the
+        // guest's storage interrupts, under kvm and pv as bare.
+        for (tsize, tlb1) in [(UInt32(2), false), (6, true), (14, true)] {
+            for (name, permissions) in [("read-only", UInt32(0x01)), ("no execute", 0x05)] {
+                let target: UInt64 = 0x30_0800, pa: UInt64 = tsize <= 6 ? 0x30_0000 : 0
+                let m = GuestMapping(ea: Self.hostileEA, pa: pa, tsize: tsize, tlb1: tlb1, permissions: permissions)
+                for access in HostileAccess.allCases {
+                    let refused = permissions == 0x01 && access.isStore || access == .fetch
+                    cases.append(HostileCase(kind: "RAM, \(name)", mappings: [m], access: access,
+                                             ea: Self.hostileEA + UInt32(target - pa),
+                                             expected: refused ? (access == .fetch ? .instructionStorage : .dataStorage) : .completes,
+                                             ramAddress: target, warmUp: true))
+                }
+            }
+        }
+        Self.run(cases, "straddling the end of RAM and restricted RAM")
     }
 
     @Test func accessesCrossingTheEndOfRAM() {
@@ -533,6 +552,12 @@ final class HostileGuest {
                 let ro: HostileOutcome = access.isStore ? .dataStorage : access == .fetch ? .instructionStorage : .completes
                 cases.append(HostileCase(kind: "magic EA from user mode, read-only", mappings: [userReadOnly], access: access,
                                          ea: magic + field, expected: ro, ramAddress: 0x30_0000 + UInt64(field), user: true))
+                cases.append(HostileCase(kind: "magic EA from user mode, mapped to RAM", mappings: [userPage], access: access,
+                                         ea: magic + field, expected: .completes, ramAddress: 0x30_0000 + UInt64(field), user: true,
+                                         warmUp: true))
+                cases.append(HostileCase(kind: "magic EA from user mode, read-only", mappings: [userReadOnly], access: access,
+                                         ea: magic + field, expected: ro, ramAddress: 0x30_0000 + UInt64(field), user: true,
+                                         warmUp: true))
                 let ko: HostileOutcome = access == .fetch ? .instructionStorage : .dataStorage
                 cases.append(HostileCase(kind: "magic EA from user mode, kernel-only", mappings: [kernelOnly], access: access,
                                          ea: magic + field, expected: ko, ramAddress: 0x30_0000 + UInt64(field), user: true))
