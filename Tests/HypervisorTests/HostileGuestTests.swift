@@ -289,6 +289,13 @@ final class HostileGuest {
             let reason = g.run()
             #expect(reason == .instructionLimit, "\(mode): \(c): the run ended with \(reason)")
             verify(c, g, accessAt: accessAt, mode: mode)
+            if let hardware = g.vm?.hardware.mmu {
+                // No shadow entry maps anything but guest RAM (and the magic page in its own slot).
+                let beyond = (hardware.tlb0 + hardware.tlb1).filter {
+                    $0.valid && $0.rpn + $0.pageSize > HostileGuest.ramSize && $0.rpn != Paravirtualization.hardwarePhysical
+                }
+                #expect(beyond.isEmpty, "\(mode): \(c): shadows beyond RAM: \(beyond)")
+            }
             extra?(g)
             let s = g.snapshot(c)
             if let reference {
