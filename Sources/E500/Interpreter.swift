@@ -288,12 +288,21 @@ extension Core {
                 // No caches to manage, but the access is checked like a load.
                 _ = canRead(indexedEA(i), 1)
             case .dcbz:
-                let line = indexedEA(i) & ~(Core.cacheLineSize - 1)
+                let ea = indexedEA(i)
+                let line = ea & ~(Core.cacheLineSize - 1)
                 if let host = fastHost(line, Core.cacheLineSize, write: true) {
                     host.initializeMemory(as: UInt8.self, repeating: 0, count: Int(Core.cacheLineSize))
                 } else if canWrite(line, Core.cacheLineSize) {
-                    // Device memory or a fault: word stores through the slow path.
-                    for k in stride(from: 0, to: Core.cacheLineSize, by: 4) { store32(line &+ k, 0) }
+                    if cachingInhibitedOrWriteThrough(line) {
+                        // No cache line to allocate: the e500mc takes an alignment
+                        // interrupt (Linux's align.c emulates the dcbz). Device pages
+                        // are mapped I = 1; RAM pages take the fast path above, which
+                        // does not look at WIMGE.
+                        requestStop(.alignment(address: ea))
+                    } else {
+                        // A cacheable mapping of a device, or of nothing: word stores through the slow path.
+                        for k in stride(from: 0, to: Core.cacheLineSize, by: 4) { store32(line &+ k, 0) }
+                    }
                 }
             // MARK: Special-purpose registers
             case .mfspr, .mftb:

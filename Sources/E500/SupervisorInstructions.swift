@@ -113,6 +113,20 @@ extension Core {
         }
     }
 
+    /// Whether the data page holding `ea` is mapped caching-inhibited or
+    /// write-through (WIMGE I or W), for dcbz's slow path. False without a
+    /// Book E MMU (user mode) or a translation.
+    func cachingInhibitedOrWriteThrough(_ ea: UInt32) -> Bool {
+        guard let mmu = mmuUnretained else { return false }
+        let space: UInt32 = msr & MSR.ds != 0 ? 1 : 0
+        let (pid, pid1, user) = (spr[SPR.pid], spr[SPR.pid1], msr & MSR.pr != 0)
+        let result = mmu._withUnsafeGuaranteedRef {
+            $0.translate(ea, access: .write, space: space, pid: pid, pid1: pid1, user: user)
+        }
+        guard case .translated(_, let wimge) = result else { return false }
+        return wimge & 0x18 != 0   // W = 0x10, I = 0x08
+    }
+
     /// Slow-path load in system mode: RAM or a device register.
     func systemLoad(_ ea: UInt32, _ size: UInt32) -> UInt32 {
         if ea & 0xFFF > 0x1000 - size {

@@ -81,9 +81,13 @@ public final class VirtualMachine {
 
     /// `paravirtual`: offer the KVM PV interface (`pv` mode): the
     /// `/hypervisor` device-tree node, hypercalls and the magic page.
-    public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, hardwareTLB1Entries: Int = 16,
-                costModel: CostModel = .p2020, paravirtual: Bool = false, transmit: @escaping (UInt8) -> Void) {
-        machine = Machine(ramSize: ramSize, disk: disk, tlb1Entries: tlb1Entries, transmit: transmit)
+    /// `ramGuardBytes`: inaccessible host address space around guest RAM
+    /// (tests: a host access outside guest RAM then kills the process).
+    public init(ramSize: UInt64, ramGuardBytes: UInt64 = 0, disk: BlockImage? = nil, tlb1Entries: Int = 16,
+                hardwareTLB1Entries: Int = 16, costModel: CostModel = .p2020, paravirtual: Bool = false,
+                transmit: @escaping (UInt8) -> Void) {
+        machine = Machine(ramSize: ramSize, ramGuardBytes: ramGuardBytes, disk: disk, tlb1Entries: tlb1Entries,
+                          transmit: transmit)
         vcpu = machine.core
         guestTLB = machine.core.mmu!
         interruptController = machine.board.mpic.output
@@ -361,8 +365,10 @@ public final class VirtualMachine {
     func translationMiss(_ address: UInt32, _ access: MemoryAccess) -> (ExitType, StopReason?) {
         let fetch = access == .execute
         if !fetch, let pv = paravirt, let magic = pv.effectiveAddress, address & 0xFFFF_F000 == magic,
-           vcpu.msr & MSR.pr == 0 {
+           vcpu.msr & (MSR.pr | MSR.ds) == 0 {
             // The magic page, for the guest kernel, whatever the guest TLB says (KVM's kvmppc_map_magic).
+            // Its entry has the shadow ID of guest address space 0, as KVM's does, so the page exists
+            // there only: in address space 1 the guest TLB decides (mapping it there would only miss again).
             shadow.installMagicPage(at: magic, physical: Paravirtualization.hardwarePhysical)
             hardware.flushTLB()
             return (.dtlbVirt, nil)

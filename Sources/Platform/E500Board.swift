@@ -13,9 +13,11 @@ public final class E500Board {
 
     /// `ramSize`: QEMU requires a multiple of 64 MiB (the kernel's first TLB
     /// entries); Linux without HIGHMEM uses at most 768 MiB of it.
-    public init(ramSize: UInt64, disk image: BlockImage? = nil, transmit: @escaping (UInt8) -> Void = { _ in }) {
+    /// `ramGuardBytes`: inaccessible host address space around RAM (tests; `GuestRAM`).
+    public init(ramSize: UInt64, ramGuardBytes: UInt64 = 0, disk image: BlockImage? = nil,
+                transmit: @escaping (UInt8) -> Void = { _ in }) {
         precondition(ramSize % (64 << 20) == 0 && ramSize > 0, "RAM must be a positive multiple of 64 MiB")
-        ram = GuestRAM(size: ramSize)
+        ram = GuestRAM(size: ramSize, guardBytes: ramGuardBytes)
         bus = PhysicalBus(ram: ram)
         mpic = MPIC()
         uart = UART16550(interrupt: mpic.line(source: MachineLayout.uartInterrupt), transmit: transmit)

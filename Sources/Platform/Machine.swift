@@ -28,11 +28,12 @@ public final class Machine {
     /// cost model's cycles per instruction, in this machine's clock).
     var instructionClock: InstructionClock
 
-    public init(ramSize: UInt64, disk: BlockImage? = nil, tlb1Entries: Int = 16, costModel: CostModel = .p2020,
-                transmit: @escaping (UInt8) -> Void) {
+    /// `ramGuardBytes`: inaccessible host address space around guest RAM (tests; `GuestRAM`).
+    public init(ramSize: UInt64, ramGuardBytes: UInt64 = 0, disk: BlockImage? = nil, tlb1Entries: Int = 16,
+                costModel: CostModel = .p2020, transmit: @escaping (UInt8) -> Void) {
         instructionClock = InstructionClock(
             cyclesPerInstruction: costModel.inMachineCycles(Double(Machine.coreFrequency)).instruction)
-        board = E500Board(ramSize: ramSize, disk: disk, transmit: transmit)
+        board = E500Board(ramSize: ramSize, ramGuardBytes: ramGuardBytes, disk: disk, transmit: transmit)
         core = Core(systemWith: BookEMMU(tlb1Entries: tlb1Entries), memory: board.bus)
         core.externalInterrupts = board.mpic.output
         core.criticalInterrupts = board.mpic.output

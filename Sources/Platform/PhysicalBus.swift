@@ -27,17 +27,39 @@ public protocol MMIODevice: AnyObject {
 public final class GuestRAM {
     public let base: UnsafeMutableRawPointer
     public let size: UInt64
+    /// Bytes of inaccessible host address space on each side of RAM (0 = none).
+    public let guardBytes: UInt64
 
     /// `size` must be a positive multiple of 4 KiB.
-    public init(size: UInt64) {
+    ///
+    /// `guardBytes` (for tests) surrounds RAM with that much reserved,
+    /// PROT_NONE host address space on each side, so any host read or write
+    /// outside RAM within that distance kills the process instead of going
+    /// unnoticed. 64 GiB (`GuestRAM.physicalAddressSpace`) covers every
+    /// offset a 36-bit physical address can add to `base`. Reserving costs
+    /// address space only; `base` and `size` are what they are without it,
+    /// so nothing on the access paths changes.
+    public init(size: UInt64, guardBytes: UInt64 = 0) {
         precondition(size > 0 && size % 4096 == 0, "RAM size must be a positive multiple of 4 KiB")
-        let p = mmap(nil, Int(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        guard let p, p != MAP_FAILED else { fatalError("trapeze: cannot reserve \(size) bytes of guest RAM") }
-        base = p
+        precondition(guardBytes % 4096 == 0, "guard regions must be whole pages")
+        let total = size + 2 * guardBytes
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
+        let p = mmap(nil, Int(total), guardBytes == 0 ? PROT_READ | PROT_WRITE : PROT_NONE, flags, -1, 0)
+        guard let p, p != MAP_FAILED else { fatalError("trapeze: cannot reserve \(total) bytes of guest RAM") }
+        if guardBytes > 0 {
+            guard mprotect(p + Int(guardBytes), Int(size), PROT_READ | PROT_WRITE) == 0 else {
+                fatalError("trapeze: cannot make guest RAM accessible inside its guard regions")
+            }
+        }
+        base = p + Int(guardBytes)
         self.size = size
+        self.guardBytes = guardBytes
     }
 
-    deinit { munmap(base, Int(size)) }
+    /// The span of host addresses a 36-bit physical address can reach from `base`.
+    public static let physicalAddressSpace: UInt64 = 1 << 36
+
+    deinit { munmap(base - Int(guardBytes), Int(size + 2 * guardBytes)) }
 
     /// True when [paddr, paddr+length) lies inside RAM.
     @inline(__always)

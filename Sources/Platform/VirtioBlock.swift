@@ -263,11 +263,13 @@ public final class VirtioBlockDevice: MMIODevice {
               ram.contains(queue.availableRing, length: 4 + 2 * size),
               ram.contains(queue.usedRing, length: 4 + 8 * size) else { return failDevice() }
         let availableIndex = ram.load16LE(queue.availableRing + 2)
+        // More new entries than the ring holds: the driver broke the ring
+        // (QEMU: "Guest moved used index"); serving them would walk stale slots.
+        guard UInt64(availableIndex &- queue.nextAvailable) <= size else { return failDevice() }
         var completed = false
         while queue.nextAvailable != availableIndex {
             let head = ram.load16LE(queue.availableRing + 4 + 2 * (UInt64(queue.nextAvailable) % size))
-            guard let segments = chain(from: head) else { return failDevice() }
-            let written = serve(segments)
+            guard let segments = chain(from: head), let written = serve(segments) else { return failDevice() }
             let usedIndex = ram.load16LE(queue.usedRing + 2)
             let element = queue.usedRing + 4 + 8 * (UInt64(usedIndex) % size)
             ram.store32LE(element, UInt32(head))
@@ -309,12 +311,13 @@ public final class VirtioBlockDevice: MMIODevice {
     }
 
     /// Serves one request; returns the number of bytes written into the
-    /// guest's buffers (the used element's `len`).
-    func serve(_ segments: [Segment]) -> Int {
+    /// guest's buffers (the used element's `len`), or nil when the request
+    /// has no status byte to answer in (QEMU: "virtio-blk request inhdr too short").
+    func serve(_ segments: [Segment]) -> Int? {
         let input = segments.filter { !$0.deviceWrites }
         var output = segments.filter { $0.deviceWrites }
-        // The last writable byte is the status; without one the request cannot be answered.
-        guard let last = output.last, last.length > 0 else { return 0 }
+        // The last writable byte is the status.
+        guard let last = output.last, last.length > 0 else { return nil }
         let statusAddress = last.address + UInt64(last.length - 1)
         output[output.count - 1].length -= 1
         if output[output.count - 1].length == 0 { output.removeLast() }

@@ -14,12 +14,14 @@ func lis(_ r: Int64, _ high: UInt16) -> UInt32 { asm(.addis, [r, 0, Int64(Int16(
 /// a guest program into RAM and set the vCPU up as a guest kernel would be:
 /// IVPR = 0, IVORn = n * 0x100, guest TLB1 entry 0 mapping EA 0-16 MB to
 /// PA 0 with all permissions (TID 0, TS 0, IPROT), supervisor mode, MSR[ME].
+/// Guest RAM has guard regions: a host access outside it kills the test process.
 final class GuestHarness {
     var output: [UInt8] = []
     var vm: VirtualMachine!
 
     init(costModel: CostModel = .p2020, paravirtual: Bool = false) {
-        vm = VirtualMachine(ramSize: 64 << 20, costModel: costModel, paravirtual: paravirtual) { [unowned self] in
+        vm = VirtualMachine(ramSize: 64 << 20, ramGuardBytes: GuestRAM.physicalAddressSpace, costModel: costModel,
+                            paravirtual: paravirtual) { [unowned self] in
             self.output.append($0)
         }
         let vcpu = vm.vcpu

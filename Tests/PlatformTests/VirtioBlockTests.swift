@@ -10,7 +10,8 @@ import Testing
 
     final class Harness {
         let scratch = ScratchDirectory("virtio")
-        let ram = GuestRAM(size: 1 << 20)
+        // Guarded: a device access outside these 1 MiB kills the test process.
+        let ram = GuestRAM(size: 1 << 20, guardBytes: GuestRAM.physicalAddressSpace)
         let line = InterruptLine()
         let image: BlockImage
         let device: VirtioBlockDevice
@@ -29,8 +30,10 @@ import Testing
         func readl(_ offset: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: device.read(offset: offset, size: 4)).byteSwapped }
         func writel(_ offset: UInt64, _ v: UInt32) { device.write(offset: offset, size: 4, value: UInt64(v.byteSwapped)) }
 
-        /// vm_probe + virtio_dev_probe + vm_setup_vq for queue 0.
-        func bringUp(features: UInt64? = nil) -> Bool {
+        /// vm_probe + virtio_dev_probe + vm_setup_vq for queue 0, its rings
+        /// where the tests' `descriptor` and `submit` lay them out unless told otherwise.
+        func bringUp(features: UInt64? = nil, descriptors: UInt64 = VirtioBlockTests.descriptors,
+                     available: UInt64 = VirtioBlockTests.available, used: UInt64 = VirtioBlockTests.used) -> Bool {
             guard readl(0x000) == 0x7472_6976, readl(0x004) == 2, readl(0x008) == 2 else { return false }
             writel(0x070, 0)
             writel(0x070, 1)                                      // ACKNOWLEDGE
@@ -45,9 +48,10 @@ import Testing
             writel(0x030, 0)
             guard readl(0x044) == 0, readl(0x034) >= VirtioBlockTests.queueSize else { return false }
             writel(0x038, VirtioBlockTests.queueSize)
-            writel(0x080, UInt32(VirtioBlockTests.descriptors)); writel(0x084, 0)
-            writel(0x090, UInt32(VirtioBlockTests.available)); writel(0x094, 0)
-            writel(0x0A0, UInt32(VirtioBlockTests.used)); writel(0x0A4, 0)
+            for (register, address) in [(0x080, descriptors), (0x090, available), (0x0A0, used)] as [(UInt64, UInt64)] {
+                writel(register, UInt32(truncatingIfNeeded: address))
+                writel(register + 4, UInt32(address >> 32))
+            }
             writel(0x044, 1)
             writel(0x070, 1 | 2 | 8 | 4)                          // DRIVER_OK
             return true
