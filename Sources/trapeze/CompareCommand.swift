@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func measure(_ w: String, _ mode: Mode) -> Measurement? {
-        let console = Console(interactive: false, echo: false)
+        let console = Console(interactive: false, echo: false, readsInput: false)
         let system = guest.boot(mode: mode, workload: w, console: console)
         let vm = (system as? VirtualizedSystem)?.vm
         var m = Measurement(mode: mode)

@@ -23,7 +23,10 @@ final class Console {
     /// Whether guest output goes to standard output (not for `compare`).
     let echo: Bool
 
-    init(interactive: Bool, echo: Bool = true) {
+    /// `interactive`: the terminal is the guest's console (raw mode, typed
+    /// keys go to the guest). Input from a pipe or file is typed into the
+    /// guest a line at a time either way, unless `readsInput` is false.
+    init(interactive: Bool, echo: Bool = true, readsInput: Bool = true) {
         self.interactive = interactive
         self.echo = echo
         if interactive && isatty(0) == 1 && tcgetattr(0, &saved) == 0 {
@@ -33,7 +36,7 @@ final class Console {
             tcsetattr(0, TCSANOW, &raw)
             rawMode = true
         }
-        if !interactive { inputClosed = true }
+        if !readsInput || terminalInput && !interactive { inputClosed = true }
     }
 
     var elapsed: Double { Date().timeIntervalSince(start) }
@@ -43,6 +46,8 @@ final class Console {
             var b = byte
             _ = write(1, &b, 1)
         }
+        outputCount += 1
+        lastOutputByte = byte
         pendingBytes.append(byte)
         if byte == 10 || pendingBytes.count > 256 { flushTranscript() }
     }
@@ -83,20 +88,61 @@ final class Console {
         return Substring(transcript[from...])
     }
 
-    /// Lines read from a non-terminal stdin, given to the guest one at a time
-    /// when its shell shows a prompt: bytes sent before the guest's shell reads
-    /// them would be dropped by the tty layer, as on real hardware.
+    /// Lines read from a non-terminal stdin, typed into the guest one at a
+    /// time when it waits for input (`nextScriptedLine`).
     private var scriptedLines: [[UInt8]] = []
-    private var lastPromptOffset = -1
+    /// Console bytes printed so far, and the last one.
+    private var outputCount = 0
+    private var lastOutputByte: UInt8 = 0
+    /// `outputCount` when the last scripted line was typed, and at the last idle look.
+    private var outputCountAtLastLine = 0
+    private var outputCountAtLastIdleLook = -1
+    /// Idle looks in a row with no console output in between.
+    private var quietIdleLooks = 0
+    /// False from typing a line until a look finds the guest took all of it.
+    private var typedInputTaken = true
+    /// A guest idle at this many looks in a row without printing waits for
+    /// input without a prompt (a `read`, a prompt that ends its line). A look
+    /// comes every run chunk; a running command, even a `sleep`, prints or
+    /// finishes well before.
+    static let quietIdleLooksBeforeTyping = 16
 
-    /// The next scripted line, if the guest shell is now at a new prompt.
-    func nextScriptedLine() -> [UInt8]? {
-        // busybox's line editor follows its prompt with a cursor-position query (ESC [6n).
-        let prompts = ["# ", "$ ", "# \u{1b}[6n", "$ \u{1b}[6n"]
-        guard !scriptedLines.isEmpty, prompts.contains(where: { transcript.hasSuffix($0) }) else { return nil }
-        let offset = transcript.utf8.count
-        guard offset != lastPromptOffset else { return nil }
-        lastPromptOffset = offset
+    /// Scripted lines still to type.
+    var hasScriptedInput: Bool { !scriptedLines.isEmpty || !partialLine.isEmpty }
+
+    /// The next scripted line, if now is when to type it (called between run
+    /// chunks). Bytes received while nobody reads the tty would be lost, and
+    /// a shell's line editor echoes only what arrives after it started, so a
+    /// line goes in when the guest took the previous one and then waited for
+    /// more: it went idle (`guestIdled`: the core entered `wait` since the
+    /// last look, or is in it), its serial driver listens, and either it
+    /// printed something since the last line that does not end a line (any
+    /// prompt, with or without busybox's cursor query after it) or it stayed
+    /// idle without printing. All of it is guest state in modelled time, so
+    /// runs stay deterministic, whatever the prompt.
+    func nextScriptedLine(guestIdled: Bool, receiverListening: Bool, unreadInput: Bool) -> [UInt8]? {
+        guard !scriptedLines.isEmpty else { return nil }
+        if unreadInput {
+            typedInputTaken = false
+            return nil
+        }
+        if !typedInputTaken {
+            // Idling before this look may have come before the guest read the last byte.
+            typedInputTaken = true
+            return nil
+        }
+        guard guestIdled, receiverListening else { return nil }
+        if outputCount == outputCountAtLastIdleLook {
+            quietIdleLooks += 1
+        } else {
+            outputCountAtLastIdleLook = outputCount
+            quietIdleLooks = 0
+        }
+        let atPrompt = outputCount > outputCountAtLastLine && lastOutputByte != UInt8(ascii: "\n")
+        guard atPrompt || quietIdleLooks >= Console.quietIdleLooksBeforeTyping else { return nil }
+        outputCountAtLastLine = outputCount
+        quietIdleLooks = 0
+        typedInputTaken = false
         return scriptedLines.removeFirst()
     }
 
@@ -109,7 +155,12 @@ final class Console {
         guard poll(&fds, 1, wait ? 10 : 0) > 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = read(0, &buffer, buffer.count)
-        if n <= 0 { inputClosed = true; return [] }
+        if n <= 0 {
+            inputClosed = true
+            // A last line without its newline is typed as it is.
+            if !partialLine.isEmpty { scriptedLines.append(partialLine); partialLine = [] }
+            return []
+        }
         if !terminalInput {
             partialLine += buffer[0..<n]
             while let end = partialLine.firstIndex(of: 10) {
