@@ -7,7 +7,6 @@ import Foundation
 /// interactive, Ctrl-A x to quit, and a transcript for --until.
 final class Console {
     let interactive: Bool
-    private var saved = termios()
     private var rawMode = false
     private(set) var transcript = ""
     /// Where `recentOutput` stopped reading the transcript (in UTF-8 bytes).
@@ -23,20 +22,29 @@ final class Console {
     /// Whether guest output goes to standard output (not for `compare`).
     let echo: Bool
 
-    /// `interactive`: the terminal is the guest's console (raw mode, typed
-    /// keys go to the guest). Input from a pipe or file is typed into the
-    /// guest a line at a time either way, unless `readsInput` is false.
+    /// `interactive`: the terminal is the guest's console (raw mode from
+    /// `enterRawMode`, typed keys go to the guest). Input from a pipe or file
+    /// is typed into the guest a line at a time either way, unless
+    /// `readsInput` is false.
     init(interactive: Bool, echo: Bool = true, readsInput: Bool = true) {
         self.interactive = interactive
         self.echo = echo
-        if interactive && isatty(0) == 1 && tcgetattr(0, &saved) == 0 {
-            var raw = saved
-            cfmakeraw(&raw)
-            raw.c_oflag |= tcflag_t(OPOST | ONLCR)
-            tcsetattr(0, TCSANOW, &raw)
-            rawMode = true
-        }
         if !readsInput || terminalInput && !interactive { inputClosed = true }
+    }
+
+    deinit { restore() }
+
+    /// Puts an interactive console's terminal in raw mode, once the machine
+    /// is set up: everything that can fail on bad input has failed by then.
+    /// Until `restore`, a signal that ends the process puts the terminal back
+    /// first (`TerminalGuard`).
+    func enterRawMode() {
+        guard interactive, terminalInput, !rawMode, TerminalGuard.save() else { return }
+        var raw = TerminalGuard.saved.pointee
+        cfmakeraw(&raw)
+        raw.c_oflag |= tcflag_t(OPOST | ONLCR)
+        tcsetattr(0, TCSANOW, &raw)
+        rawMode = true
     }
 
     var elapsed: Double { Date().timeIntervalSince(start) }
@@ -185,11 +193,58 @@ final class Console {
     }
 
     func restore() {
-        if rawMode { tcsetattr(0, TCSANOW, &saved); rawMode = false }
+        if rawMode { TerminalGuard.restore(); rawMode = false }
     }
 }
 
-func fail(_ message: String) -> Never {
-    printError("trapeze: \(message)")
-    Foundation.exit(1)
+/// The terminal settings from before raw mode, and the handlers that put them
+/// back when a signal ends the process while the console is raw: SIGTERM or
+/// SIGHUP from outside, or a crash of the simulator itself (a Swift trap is
+/// SIGILL or SIGTRAP), whose handler from the Swift runtime (its crash
+/// report) then runs as before, with the terminal sane. The handler touches
+/// only memory allocated here beforehand.
+enum TerminalGuard {
+    nonisolated(unsafe) static let saved = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+    nonisolated(unsafe) static let previousActions = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+    nonisolated(unsafe) static var armed = false
+    static let fatalSignals = [SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
+
+    /// Saves the terminal's settings and arms the handlers; false if stdin is no terminal.
+    static func save() -> Bool {
+        guard tcgetattr(0, saved) == 0 else { return false }
+        if !armed {
+            for signal in fatalSignals {
+                var action = sigaction()
+                action.__sigaction_handler.sa_sigaction = terminalGuardHandler
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = SA_SIGINFO
+                sigaction(signal, &action, previousActions + Int(signal))
+            }
+            armed = true
+        }
+        return true
+    }
+
+    static func restore() {
+        tcsetattr(0, TCSANOW, saved)
+    }
+}
+
+/// Restores the terminal, then: a fault the kernel raised (si_code > 0) goes
+/// to the previous action (the Swift runtime's crash report, then death),
+/// since returning re-executes the faulting instruction; a signal another
+/// process sent (kill, si_code <= 0) takes its default action, which ends
+/// the process (the crash reporter would report a crash that did not happen
+/// and carry on).
+private func terminalGuardHandler(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?) {
+    tcsetattr(0, TCSANOW, TerminalGuard.saved)
+    if let info, info.pointee.si_code > 0 {
+        sigaction(signal, TerminalGuard.previousActions + Int(signal), nil)
+        return
+    }
+    var fallback = sigaction()
+    fallback.__sigaction_handler.sa_handler = SIG_DFL
+    sigemptyset(&fallback.sa_mask)
+    sigaction(signal, &fallback, nil)
+    raise(signal)
 }
