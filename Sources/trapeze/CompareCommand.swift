@@ -87,6 +87,8 @@ struct CompareCommand: ParsableCommand {
             }
         }
         let status = GuestRunner(system: system, console: console, until: "TRAPEZE-WORKLOAD-END \(w)", timeout: timeout).run()
+        // The runner stops at the marker's text, which can come before its line's newline.
+        if status == 0 && end == nil { console.finishPartialLine() }
         guard status == 0, let end else {
             printError("trapeze: \(w) in \(mode.rawValue) mode did not reach its END marker (status \(status))")
             return nil

@@ -64,6 +64,15 @@ final class Console {
     var onLine: ((Substring) -> Void)?
     private var currentLine: [UInt8] = []
 
+    /// Gives `onLine` the line printed so far, before its newline: the run
+    /// stopped in the middle of it.
+    func finishPartialLine() {
+        flushTranscript()
+        guard let onLine, !currentLine.isEmpty else { return }
+        onLine(Substring(String(decoding: currentLine, as: UTF8.self)))
+        currentLine.removeAll(keepingCapacity: true)
+    }
+
     private func flushTranscript() {
         if let onLine {
             for byte in pendingBytes {
