@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA"]),
         .testTarget(name: "DifferentialTests", dependencies: ["PowerISA"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Telemetry"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Telemetry", "E500", "Platform", "PowerISA"]),
     ]
 )

@@ -25,5 +25,9 @@ echo "==> Linux guest: boot, find, echo-spawn under trapeze run vs qemu-system-p
 Guest/linux/check.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> Linux guest under --mode kvm: same console as bare, exit timing, exit profile, compare"
 Guest/linux/check-kvm.sh "$(swift build -c release --show-bin-path)/trapeze"
+echo "==> console input, terminal restore and mutated inputs through trapeze run"
+Guest/linux/check-input.sh "$(swift build -c release --show-bin-path)/trapeze"
+Guest/linux/check-terminal.sh "$(swift build -c release --show-bin-path)/trapeze"
+Guest/linux/check-mutated.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> every ISA program inside the Linux guest (bare, kvm, pv; alone and under CPU competition) vs qemu-ppc"
 Guest/linux/check-isa.sh "$(swift build -c release --show-bin-path)/trapeze" --qemu-system

@@ -4,18 +4,26 @@
 # Usage: Guest/busybox/check.sh TRAPEZE_BIN [CASE...]
 #   Builds (or reuses) busybox with build.sh, runs every case once under
 #   qemu-ppc and once under `TRAPEZE_BIN user`, each side in its own copy of the
-#   same fixture directory, and compares stdout plus exit status. Prints PASS or
-#   FAIL per case (with a unified diff for failures), then "N passed, N failed".
-#   Exits non-zero if any case differs. With CASE names, runs only those.
+#   same fixture directory, and compares stdout, the case's exit status and the
+#   exit status of every guest run in it (each stage of a host pipeline is its
+#   own run). The reference must succeed: a case fails when qemu's side prints
+#   nothing, ends with another status than the case expects (0 unless its def
+#   says), has a guest run that timed out, could not run or died of a signal
+#   (status 124 and above), or says a command was not found (an applet missing
+#   on both sides fails, in a guest shell's pipeline too). Prints PASS
+#   or FAIL per case (with a unified diff for failures), then "N passed, N
+#   failed". Exits non-zero if any case fails. With CASE names, runs only those.
 # Env: BUSYBOX (use this binary instead of building), CHECK_TIMEOUT (seconds per
 #   guest command, default 60), KEEP=1 (keep the scratch directory), QEMU_CPU.
 #
 # Guest commands run with a clean environment (PATH points nowhere, LC_ALL=C,
-# TZ=UTC) so nothing can fall back to a host binary. Inside `sh -c` only applets
-# that busybox runs without execve (NOFORK/NOEXEC: echo printf true false test
-# seq sort md5sum sha256sum awk find ls head cp rm mkdir xargs cut expr ...) are
-# used: qemu-ppc cannot execve a PowerPC binary on a host without binfmt_misc,
-# so sed/cat/wc/grep/tar are chained by host pipelines of separate guest runs.
+# TZ=UTC) so nothing falls back to a host binary by accident. Inside `sh -c`
+# only applets that busybox runs without execve (NOFORK/NOEXEC: echo printf true
+# false test seq sort md5sum sha256sum awk find ls head cp rm mkdir xargs cut
+# expr ...) are used: qemu-ppc cannot execve a PowerPC binary on a host without
+# binfmt_misc, so sed/cat/wc/grep/tar are chained by host pipelines of separate
+# guest runs. Host programs named by path (sh_host_exec) run natively on both
+# sides: qemu-ppc hands every execve to the host kernel.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -89,13 +97,19 @@ cp -a "$scratch/qemu" "$scratch/trapeze"
 # -- Cases ---------------------------------------------------------------------
 # Each case is a bash function that calls R (one guest busybox run) and may
 # combine runs with host pipes; it runs with the side's fixture as cwd.
+# `def NAME [STATUS]`: STATUS is the exit status the case itself ends with
+# under qemu (default 0).
 cases=()
-def() { cases+=("$1"); }
+declare -A expected_status=()
+def() { cases+=("$1"); expected_status[$1]=${2:-0}; }
 
 def sh_pipeline;  sh_pipeline()  { R sh -c 'for i in 3 1 2; do echo "item $i"; done | sort | md5sum'; }
+# The shell's own pipelines under pipefail, each stage's status printed.
+def sh_sort_r;    sh_sort_r()    { R sh -c 'set -o pipefail; for i in 1 2 3; do echo $i; done | sort -r; echo "status $?"; seq 1 5 | sort -rn | head -n 2 | md5sum; echo "status $?"'; }
+def sh_host_exec; sh_host_exec() { R sh -c 'set -o pipefail; for i in 1 2 3; do echo $i; done | /usr/bin/sort -r; echo "status $?"; printf "#!/bin/sh\necho \"script \$# [\$1]\"\n" > s.sh; chmod +x s.sh; ./s.sh "a b" c; echo "status $?"; /bin/sh -c "exit 5"; echo "status $?"'; }
 def sh_for_loop;  sh_for_loop()  { R sh -c 'n=0; for w in alpha beta gamma delta; do n=$((n + ${#w})); printf "%s %d\n" "$w" "$n"; done; echo "total $n"'; }
 def sh_features;  sh_features()  { R sh -c 'f() { echo "f:$1:$#"; }; for x in a "b c"; do f "$x" z; done; case abc in a*) echo match;; esac; x=$(echo sub); [ "$x" = sub ] && echo ok; false || echo "status $?"; i=0; while [ $i -lt 5 ]; do i=$((i + 1)); done; echo "i=$i"'; }
-def sh_exit;      sh_exit()      { R sh -c 'echo before; exit 7'; }
+def sh_exit 7;    sh_exit()      { R sh -c 'echo before; exit 7'; }
 def sh_xargs;     sh_xargs()     { R sh -c 'seq 1 20 | xargs -n 6 echo; seq 1 1000 | xargs echo | md5sum'; }
 def sh_files;     sh_files()     { R sh -c 'mkdir -p d/e && echo one > d/e/f && cp d/e/f d/g && ls d d/e && rm -r d && echo removed && ls'; }
 def echo_basic;   echo_basic()   { R echo hello world "  spaced  " -; R echo -n no-newline; R echo; R echo -e 'tab\there\\'; }
@@ -135,14 +149,37 @@ def missing_file; missing_file() { R cat does-not-exist; echo "cat=$?"; R md5sum
 # -- Runner --------------------------------------------------------------------
 qemu_args=()
 [ -n "${QEMU_CPU:-}" ] && qemu_args=(-cpu "$QEMU_CPU")
+# Each guest run appends "STATUS ARGS" to the side's run log; stages of a host
+# pipeline finish in any order, so the log is sorted before it is compared.
 run_side() {
     local side=$1 fn=$2
+    local runs="$scratch/$fn.$side.runs"
+    : > "$runs"
     case "$side" in
-        qemu) R() { timeout "$timeout_s" env -i PATH=/nonexistent-trapeze-check HOME=/ LC_ALL=C TZ=UTC "$qemu" "${qemu_args[@]}" "$bb" "$@"; } ;;
-        trapeze) R() { timeout "$timeout_s" env -i PATH=/nonexistent-trapeze-check HOME=/ LC_ALL=C TZ=UTC "$trapeze_bin" user "$bb" "$@"; } ;;
+        qemu) R() { timeout "$timeout_s" env -i PATH=/nonexistent-trapeze-check HOME=/ LC_ALL=C TZ=UTC "$qemu" "${qemu_args[@]}" "$bb" "$@"; log_run $? "$@"; } ;;
+        trapeze) R() { timeout "$timeout_s" env -i PATH=/nonexistent-trapeze-check HOME=/ LC_ALL=C TZ=UTC "$trapeze_bin" user "$bb" "$@"; log_run $? "$@"; } ;;
     esac
+    log_run() { local status=$1; shift; printf '%s %s\n' "$status" "$(printf '%s ' "$@" | tr '\n' ' ')" >> "$runs"; return "$status"; }
     (cd "$scratch/$side" && "$fn") < /dev/null > "$scratch/$fn.$side.out" 2> "$scratch/$fn.$side.err"
-    echo "exit=$?" >> "$scratch/$fn.$side.out"
+    local status=$?
+    LC_ALL=C sort -o "$runs" "$runs"
+    echo "$status" > "$scratch/$fn.$side.status"
+    echo "exit=$status" >> "$scratch/$fn.$side.out"
+}
+
+# Why qemu's side of a case is no reference (nothing when it is one).
+reference_problem() {
+    local fn=$1 out="$scratch/$1.qemu.out" status
+    status=$(cat "$scratch/$fn.qemu.status")
+    if [ "$status" != "${expected_status[$fn]}" ]; then
+        echo "qemu-ppc: the case ended with status $status, expected ${expected_status[$fn]}"
+    fi
+    if [ "$(sed '$d' "$out" | wc -c)" -eq 0 ]; then
+        echo "qemu-ppc: the case printed nothing"
+    fi
+    awk '$1 >= 124 { print "qemu-ppc: guest run exited " $0 }' "$scratch/$fn.qemu.runs"
+    # A command missing inside a guest shell shows only in its stderr.
+    grep -E '(applet not found|: not found)$' "$scratch/$fn.qemu.err" | sed 's/^/qemu-ppc: /'
 }
 
 selected=("$@")
@@ -154,12 +191,22 @@ for fn in "${selected[@]}"; do
     declare -F "$fn" >/dev/null || trapeze_die "no such case: $fn (cases: ${cases[*]})"
     run_side qemu "$fn"
     run_side trapeze "$fn"
-    if diff -q "$scratch/$fn.qemu.out" "$scratch/$fn.trapeze.out" >/dev/null; then
+    problem=$(reference_problem "$fn")
+    if [ -z "$problem" ] && diff -q "$scratch/$fn.qemu.out" "$scratch/$fn.trapeze.out" >/dev/null \
+        && diff -q "$scratch/$fn.qemu.runs" "$scratch/$fn.trapeze.runs" >/dev/null; then
         echo "PASS $fn"
         passed=$((passed + 1))
     else
         echo "FAIL $fn"
+        if [ -n "$problem" ]; then
+            printf '%s\n' "$problem" | sed 's/^/  /'
+            if [ -s "$scratch/$fn.qemu.err" ]; then
+                echo "  qemu-ppc stderr:"
+                head -n 20 "$scratch/$fn.qemu.err" | sed 's/^/  | /'
+            fi
+        fi
         diff -u --label "qemu-ppc: $fn" --label "trapeze: $fn" "$scratch/$fn.qemu.out" "$scratch/$fn.trapeze.out" | head -n 80
+        diff -u --label "qemu-ppc runs: $fn" --label "trapeze runs: $fn" "$scratch/$fn.qemu.runs" "$scratch/$fn.trapeze.runs" | head -n 40
         if [ -s "$scratch/$fn.trapeze.err" ]; then
             echo "  trapeze stderr:"
             head -n 20 "$scratch/$fn.trapeze.err" | sed 's/^/  | /'

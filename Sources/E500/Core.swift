@@ -126,7 +126,12 @@ public final class Core {
     /// A processor doorbell (msgsnd) is waiting to be taken.
     public var doorbellPending = false
     /// Set by `wait` (or by setting MSR[WE]) until an interrupt is taken.
-    public var waiting = false
+    public var waiting = false {
+        didSet { if waiting && !oldValue { idlePeriods &+= 1 } }
+    }
+    /// Times the core entered the wait state: whoever looks between runs
+    /// (the console typing scripted input) learns that the guest idled since.
+    public private(set) var idlePeriods: UInt64 = 0
     /// Interrupts delivered to the guest since creation.
     public var interruptsTaken: UInt64 = 0
 

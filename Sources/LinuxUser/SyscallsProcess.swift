@@ -21,8 +21,9 @@ func currentThreadID() -> Int32 {
 
 /// Processes run as host processes, as in qemu-user: fork forks the whole
 /// runner (guest memory is copied on write by the host kernel) and wait4
-/// waits for host children. execve stays in the same host process and
-/// loads the new image fresh.
+/// waits for host children. execve of a PowerPC program stays in the same
+/// host process and loads the new image fresh; any other file is the host
+/// kernel's to run.
 extension LinuxProcess {
     /// clone, fork and vfork. Only process creation is supported: a clone
     /// that shares memory without CLONE_VFORK is a thread.
@@ -216,12 +217,18 @@ extension LinuxProcess {
 
     /// Replaces the guest program inside this host process. Everything that
     /// can fail is checked before the old image is dropped; after that point
-    /// a failure kills the process (SIGSEGV), as in Linux.
+    /// a failure kills the process (SIGSEGV), as in Linux. A file that is not
+    /// a PowerPC program goes to the host kernel instead, as every execve
+    /// does under qemu-user.
     func sysExecve(path: UInt32, argv: UInt32, envp: UInt32) throws(Errno) -> Int {
         let pathBytes = try readString(path)
         let arguments = try readStringArray(argv)
         let environment = try readStringArray(envp)
-        let target = try resolveExecutable(path: pathBytes, arguments: arguments, depth: 0)
+        let target: ExecTarget
+        switch try resolveExecutable(path: pathBytes, arguments: arguments, depth: 0) {
+        case .guest(let image): target = image
+        case .host: throw executeOnHost(path: pathBytes, arguments: arguments, environment: environment)
+        }
 
         // Point of no return.
         trace?.flush()
@@ -241,18 +248,30 @@ extension LinuxProcess {
         return LinuxProcess.registersAlreadySet
     }
 
-    struct ExecTarget {
-        var hostPath: String
+    package struct ExecTarget {
+        package var hostPath: String
         var file: [UInt8]
         var program: ELFProgram
-        var arguments: [[UInt8]]
+        package var arguments: [[UInt8]]
+    }
+
+    /// Who runs the file an execve names.
+    package enum ExecResolution {
+        /// A PowerPC program (or a script for one), loaded by this runner.
+        case guest(ExecTarget)
+        /// Anything else: a host program, a script whose interpreter is one,
+        /// a file the host kernel may refuse. Only the host kernel knows.
+        case host
     }
 
     /// Finds what to run for an execve: a static PowerPC ELF, or a "#!"
     /// script whose interpreter is one (the kernel's binfmt_script: the
     /// interpreter, its optional single argument, then the script path and
-    /// the original arguments after argv[0]).
-    func resolveExecutable(path: [UInt8], arguments: [[UInt8]], depth: Int) throws(Errno) -> ExecTarget {
+    /// the original arguments after argv[0]). qemu-user, unregistered in
+    /// binfmt_misc, hands every execve to the host kernel, so a foreign file
+    /// (an x86 program, a `#!/bin/sh` script) runs natively there; this
+    /// runner does the same for everything it cannot run itself.
+    package func resolveExecutable(path: [UInt8], arguments: [[UInt8]], depth: Int) throws(Errno) -> ExecResolution {
         guard depth < 5 else { throw .ELOOP }
         guard !path.isEmpty else { throw .ENOENT }
         var cPath = path.map { CChar(bitPattern: $0) } + [0]
@@ -280,23 +299,63 @@ extension LinuxProcess {
             if !rest.isEmpty { newArguments.append(rest) }
             newArguments.append(path)
             newArguments.append(contentsOf: arguments.dropFirst())
+            // A host interpreter: the host kernel reads the "#!" line again itself.
             return try resolveExecutable(path: interpreter, arguments: newArguments, depth: depth + 1)
         }
 
         do {
             let program = try ELFProgram.parse(file)
-            return ExecTarget(hostPath: hostPath, file: file, program: program, arguments: arguments)
+            return .guest(ExecTarget(hostPath: hostPath, file: file, program: program, arguments: arguments))
         } catch {
             switch error {
-            case .wrongMachine, .dynamicallyLinked, .littleEndian, .sixtyFourBit:
-                // Unlike qemu-user (which lets the host kernel run host binaries),
-                // only PowerPC programs can be executed: say why once.
-                warnOnce("exec:" + hostPath, "execve \(hostPath): \(error)")
+            case .notELF, .wrongMachine, .littleEndian, .sixtyFourBit:
+                return .host
             default:
-                break
+                // A broken or dynamically linked PowerPC program: what Linux on PowerPC would say.
+                throw error.guestErrno
             }
-            throw error.guestErrno
         }
+    }
+
+    /// The host execve of a file this runner does not run itself. Linux keeps
+    /// ignored signals and the blocked mask across execve; the host kernel
+    /// keeps the host's, which mirror the guest's except for the signals the
+    /// runner keeps for its own faults, so those are set from the guest state
+    /// first and put back if the host refuses. Returns that refusal.
+    func executeOnHost(path: [UInt8], arguments: [[UInt8]], environment: [[UInt8]]) -> Errno {
+        trace?.flush()
+        let runnerSignals = (1...Int32(GuestSignalState.count)).filter {
+            !GuestSignalState.isMirrored($0) && $0 != SIGKILL && $0 != SIGSTOP
+        }
+        var ignore = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        sigemptyset(&ignore.sa_mask)
+        var savedActions: [(Int32, sigaction)] = []
+        for signal in runnerSignals where signalState.actions[Int(signal)].handler == GuestSignalAction.ignoreHandler {
+            var saved = sigaction()
+            if sigaction(signal, &ignore, &saved) == 0 { savedActions.append((signal, saved)) }
+        }
+        var guestMask = sigset_t()
+        sigemptyset(&guestMask)
+        for signal in 1...Int32(GuestSignalState.count) where signalState.blocked & SignalNumber.bit(signal) != 0 {
+            sigaddset(&guestMask, signal)
+        }
+        var savedMask = sigset_t()
+        sigprocmask(SIG_SETMASK, &guestMask, &savedMask)
+
+        let cPath = path.map { CChar(bitPattern: $0) } + [0]
+        let argv = arguments.map { strdup($0.map { CChar(bitPattern: $0) } + [0]) } + [nil]
+        let envp = environment.map { strdup($0.map { CChar(bitPattern: $0) } + [0]) } + [nil]
+        execve(cPath, argv, envp)
+        let refusal = Errno.host
+
+        for pointer in argv + envp { free(pointer) }
+        sigprocmask(SIG_SETMASK, &savedMask, nil)
+        for (signal, saved) in savedActions {
+            var saved = saved
+            sigaction(signal, &saved, nil)
+        }
+        return refusal
     }
 
     /// The host fds are the guest's, but since execve does not go through

@@ -15,7 +15,7 @@ enum Gunzip {
         var at = 10
         if flags & 0x04 != 0 {   // FEXTRA
             guard at + 2 <= b.count else { throw .truncated }
-            at += 2 + Int(b[at]) | Int(b[at + 1]) << 8
+            at += 2 + (Int(b[at]) | Int(b[at + 1]) << 8)
         }
         for bit: UInt8 in [0x08, 0x10] where flags & bit != 0 {   // FNAME, FCOMMENT: NUL-terminated
             while at < b.count, b[at] != 0 { at += 1 }

@@ -94,6 +94,9 @@ public final class GuestRAM {
     public func write(_ bytes: some Collection<UInt8>, at paddr: UInt64) -> Bool {
         guard contains(paddr, length: UInt64(bytes.count)) else { return false }
         var p = base + Int(paddr)
+        // Kernels and initrds are megabytes: one copy when the bytes are contiguous.
+        if bytes.isEmpty { return true }
+        if bytes.withContiguousStorageIfAvailable({ memcpy(p, $0.baseAddress!, $0.count) }) != nil { return true }
         for b in bytes { p.storeBytes(of: b, as: UInt8.self); p += 1 }
         return true
     }

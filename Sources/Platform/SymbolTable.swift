@@ -8,7 +8,11 @@ public struct SymbolTable: Sendable {
     public var count: Int { symbols.count }
 
     public init(elfPath: String) throws(PlatformError) {
-        let b = try KernelLoader.readFile(elfPath)
+        try self.init(bytes: KernelLoader.readFile(elfPath), name: elfPath)
+    }
+
+    /// The symbols of an ELF file's bytes; `name` names it in errors.
+    public init(bytes b: [UInt8], name elfPath: String) throws(PlatformError) {
         guard b.count >= 52, b.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { throw .notKernelImage(path: elfPath) }
         guard b[4] == 1 else { throw .not32Bit(path: elfPath) }
         guard b[5] == 2 else { throw .notBigEndian(path: elfPath) }

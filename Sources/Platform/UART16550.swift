@@ -117,6 +117,13 @@ public final class UART16550: MMIODevice {
     /// Host bytes the guest has not taken yet.
     public var queuedInputCount: Int { hostInput.count }
 
+    /// Host input the guest has not read: still queued, or in the receiver.
+    public var hasUnreadInput: Bool { hostInput.count > 0 || lsr & UART16550.lsrDataReady != 0 }
+
+    /// The guest listens for input (IER[RDI]): Linux's 8250 driver sets it
+    /// while the tty is open, so a byte received now reaches the tty layer.
+    public var receiveInterruptEnabled: Bool { ier & UART16550.ierReceivedData != 0 }
+
     /// The machine's clock for the UART: accept waiting host input and age
     /// the character timeout.
     public func tick() {

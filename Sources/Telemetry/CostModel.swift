@@ -28,11 +28,16 @@ public struct CostModel: Sendable, Equatable {
     public func microseconds(for type: ExitType) -> Double { cycles(for: type) / frequency * 1e6 }
 
     /// The same costs in cycles of a clock running at `machineFrequency`.
+    /// Costs beyond `MachineCosts.maximumCycles` (only a profile built in
+    /// code can have them; `load` refuses them) are capped there.
     public func inMachineCycles(_ machineFrequency: Double) -> MachineCosts {
         let scale = machineFrequency / frequency
+        func capped(_ cycles: Double) -> Double {
+            cycles.isNaN ? 0 : min(max(cycles, 0), MachineCosts.maximumCycles)
+        }
         return MachineCosts(
-            instruction: cyclesPerInstruction * scale,
-            exits: exitCycles.map { UInt64(($0 * scale).rounded()) })
+            instruction: capped(cyclesPerInstruction * scale),
+            exits: exitCycles.map { UInt64(capped(($0 * scale).rounded())) })
     }
 
     // MARK: Shipped profiles
@@ -91,6 +96,13 @@ public struct CostModel: Sendable, Equatable {
         public let description: String
     }
 
+    /// A key from the file as an error message can quote it: control
+    /// characters (a newline would split the one-line message) escaped.
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }
+            .joined())
+    }
+
     /// Reads a profile from JSON:
     /// `{"name": "...", "frequency_mhz": 1200, "cycles_per_instruction": 1.0,
     ///   "exit_cycles": {"EMULINST": 1750, "DTLBVIRT": 5500, ...}}`.
@@ -99,26 +111,36 @@ public struct CostModel: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FileError(description: "cannot read cost profile \(path)")
         }
+        return try parse(data, path: path)
+    }
+
+    /// The profile in `data`, read from `path` (named in errors, and the
+    /// profile's name when it has none). Numbers are bounded so that modelled
+    /// time stays meaningful in 64-bit cycle counts: a clock of 1 kHz to 100
+    /// GHz, at most 10^6 cycles per instruction and 10^12 per exit.
+    public static func parse(_ data: Data, path: String) throws(FileError) -> CostModel {
         guard let object = try? JSONSerialization.jsonObject(with: data), let dict = object as? [String: Any] else {
             throw FileError(description: "cost profile \(path) is not a JSON object")
         }
         let known: Set<String> = ["name", "frequency_mhz", "cycles_per_instruction", "exit_cycles", "default_exit_cycles"]
         if let unknown = dict.keys.sorted().first(where: { !known.contains($0) }) {
-            throw FileError(description: "cost profile \(path): unknown key '\(unknown)'")
+            throw FileError(description: "cost profile \(path): unknown key '\(printable(unknown))'")
         }
-        func number(_ key: String, _ value: Any?) throws(FileError) -> Double? {
+        func number(_ key: String, _ value: Any?, atMost limit: Double) throws(FileError) -> Double? {
             guard let value else { return nil }
-            guard let n = value as? NSNumber, !(value is Bool), n.doubleValue.isFinite, n.doubleValue >= 0 else {
-                throw FileError(description: "cost profile \(path): '\(key)' must be a non-negative number")
+            guard let n = value as? NSNumber, !(value is Bool), n.doubleValue.isFinite, n.doubleValue >= 0,
+                  n.doubleValue <= limit else {
+                let bound = limit < 1e15 && limit == limit.rounded() ? String(Int64(limit)) : "\(limit)"
+                throw FileError(description: "cost profile \(path): '\(printable(key))' must be a number from 0 to \(bound)")
             }
             return n.doubleValue
         }
-        guard let mhz = try number("frequency_mhz", dict["frequency_mhz"]), mhz > 0 else {
-            throw FileError(description: "cost profile \(path): 'frequency_mhz' must be a positive number")
+        guard let mhz = try number("frequency_mhz", dict["frequency_mhz"], atMost: 1e5), mhz >= 1e-3 else {
+            throw FileError(description: "cost profile \(path): 'frequency_mhz' must be a number from 0.001 to 100000")
         }
-        let cpi = try number("cycles_per_instruction", dict["cycles_per_instruction"]) ?? 1
+        let cpi = try number("cycles_per_instruction", dict["cycles_per_instruction"], atMost: 1e6) ?? 1
         guard cpi > 0 else { throw FileError(description: "cost profile \(path): 'cycles_per_instruction' must be positive") }
-        let fallback = try number("default_exit_cycles", dict["default_exit_cycles"]) ?? 0
+        let fallback = try number("default_exit_cycles", dict["default_exit_cycles"], atMost: 1e12) ?? 0
         var exits: [ExitType: Double] = [:]
         for t in ExitType.allCases where t != .timeInGuest { exits[t] = fallback }
         if let table = dict["exit_cycles"] {
@@ -127,12 +149,14 @@ public struct CostModel: Sendable, Equatable {
             }
             for (key, value) in table {
                 guard let type = ExitType(name: key), type != .timeInGuest else {
-                    throw FileError(description: "cost profile \(path): unknown exit type '\(key)'")
+                    throw FileError(description: "cost profile \(path): unknown exit type '\(printable(key))'")
                 }
-                exits[type] = try number(key, value)
+                exits[type] = try number(key, value, atMost: 1e12)
             }
         }
-        let name = dict["name"] as? String ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        // The name goes into reports' one-line headers.
+        let given = (dict["name"] as? String).map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }
+        let name = given ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return CostModel(name: name, frequency: mhz * 1e6, cyclesPerInstruction: cpi, exitCycles: exits)
     }
 }
@@ -142,6 +166,9 @@ public struct MachineCosts: Sendable {
     /// Machine cycles per guest instruction (fractional).
     public let instruction: Double
     public let exits: [UInt64]
+    /// The most one instruction or exit may cost: 2^50 cycles, ten days at
+    /// 1.2 GHz, far from overflowing the 64-bit clock.
+    public static let maximumCycles = Double(1 << 50)
 
     @inline(__always)
     public func exit(_ type: ExitType) -> UInt64 { exits[type.rawValue] }
@@ -162,6 +189,6 @@ public struct InstructionClock: Sendable {
         let exact = Double(instructions) * extraPerInstruction + remainder
         let whole = max(0, exact.rounded(.down))
         remainder = exact - whole
-        return UInt64(whole)
+        return UInt64(min(whole, Double(1 << 62)))
     }
 }

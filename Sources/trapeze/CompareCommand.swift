@@ -45,11 +45,15 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        try exitingOnBadInput { try compare() }
+    }
+
+    func compare() throws {
         var failures = 0
         for w in workloadList {
             var results: [Measurement] = []
             for mode in modeList {
-                guard let m = measure(w, mode) else { failures += 1; continue }
+                guard let m = try measure(w, mode) else { failures += 1; continue }
                 results.append(m)
             }
             failures += printTable(w, results)
@@ -57,9 +61,9 @@ struct CompareCommand: ParsableCommand {
         if failures > 0 { throw ExitCode(2) }
     }
 
-    func measure(_ w: String, _ mode: Mode) -> Measurement? {
-        let console = Console(interactive: false, echo: false)
-        let system = guest.boot(mode: mode, workload: w, console: console)
+    func measure(_ w: String, _ mode: Mode) throws -> Measurement? {
+        let console = Console(interactive: false, echo: false, readsInput: false)
+        let system = try guest.boot(mode: mode, workload: w, console: console)
         let vm = (system as? VirtualizedSystem)?.vm
         var m = Measurement(mode: mode)
         var begin: (instructions: UInt64, seconds: Double, wall: Double) = (0, 0, 0)

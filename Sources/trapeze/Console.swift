@@ -7,7 +7,6 @@ import Foundation
 /// interactive, Ctrl-A x to quit, and a transcript for --until.
 final class Console {
     let interactive: Bool
-    private var saved = termios()
     private var rawMode = false
     private(set) var transcript = ""
     /// Where `recentOutput` stopped reading the transcript (in UTF-8 bytes).
@@ -23,17 +22,29 @@ final class Console {
     /// Whether guest output goes to standard output (not for `compare`).
     let echo: Bool
 
-    init(interactive: Bool, echo: Bool = true) {
+    /// `interactive`: the terminal is the guest's console (raw mode from
+    /// `enterRawMode`, typed keys go to the guest). Input from a pipe or file
+    /// is typed into the guest a line at a time either way, unless
+    /// `readsInput` is false.
+    init(interactive: Bool, echo: Bool = true, readsInput: Bool = true) {
         self.interactive = interactive
         self.echo = echo
-        if interactive && isatty(0) == 1 && tcgetattr(0, &saved) == 0 {
-            var raw = saved
-            cfmakeraw(&raw)
-            raw.c_oflag |= tcflag_t(OPOST | ONLCR)
-            tcsetattr(0, TCSANOW, &raw)
-            rawMode = true
-        }
-        if !interactive { inputClosed = true }
+        if !readsInput || terminalInput && !interactive { inputClosed = true }
+    }
+
+    deinit { restore() }
+
+    /// Puts an interactive console's terminal in raw mode, once the machine
+    /// is set up: everything that can fail on bad input has failed by then.
+    /// Until `restore`, a signal that ends the process puts the terminal back
+    /// first (`TerminalGuard`).
+    func enterRawMode() {
+        guard interactive, terminalInput, !rawMode, TerminalGuard.save() else { return }
+        var raw = TerminalGuard.saved.pointee
+        cfmakeraw(&raw)
+        raw.c_oflag |= tcflag_t(OPOST | ONLCR)
+        tcsetattr(0, TCSANOW, &raw)
+        rawMode = true
     }
 
     var elapsed: Double { Date().timeIntervalSince(start) }
@@ -43,6 +54,8 @@ final class Console {
             var b = byte
             _ = write(1, &b, 1)
         }
+        outputCount += 1
+        lastOutputByte = byte
         pendingBytes.append(byte)
         if byte == 10 || pendingBytes.count > 256 { flushTranscript() }
     }
@@ -50,6 +63,15 @@ final class Console {
     /// Called with each complete console line (statistics markers).
     var onLine: ((Substring) -> Void)?
     private var currentLine: [UInt8] = []
+
+    /// Gives `onLine` the line printed so far, before its newline: the run
+    /// stopped in the middle of it.
+    func finishPartialLine() {
+        flushTranscript()
+        guard let onLine, !currentLine.isEmpty else { return }
+        onLine(Substring(String(decoding: currentLine, as: UTF8.self)))
+        currentLine.removeAll(keepingCapacity: true)
+    }
 
     private func flushTranscript() {
         if let onLine {
@@ -72,15 +94,6 @@ final class Console {
         }
     }
 
-    /// Hands a last line that has no newline yet to `onLine`: a run stopped by
-    /// --until can end between a marker's text and its line end.
-    func finishPartialLine() {
-        flushTranscript()
-        guard let onLine, !currentLine.isEmpty else { return }
-        onLine(Substring(String(decoding: currentLine, as: UTF8.self)))
-        currentLine.removeAll(keepingCapacity: true)
-    }
-
     /// The console text printed since the previous call, preceded by up to
     /// `overlap` bytes already seen, so a marker split between calls is found.
     func recentOutput(overlap: Int) -> Substring {
@@ -92,20 +105,61 @@ final class Console {
         return Substring(transcript[from...])
     }
 
-    /// Lines read from a non-terminal stdin, given to the guest one at a time
-    /// when its shell shows a prompt: bytes sent before the guest's shell reads
-    /// them would be dropped by the tty layer, as on real hardware.
+    /// Lines read from a non-terminal stdin, typed into the guest one at a
+    /// time when it waits for input (`nextScriptedLine`).
     private var scriptedLines: [[UInt8]] = []
-    private var lastPromptOffset = -1
+    /// Console bytes printed so far, and the last one.
+    private var outputCount = 0
+    private var lastOutputByte: UInt8 = 0
+    /// `outputCount` when the last scripted line was typed, and at the last idle look.
+    private var outputCountAtLastLine = 0
+    private var outputCountAtLastIdleLook = -1
+    /// Idle looks in a row with no console output in between.
+    private var quietIdleLooks = 0
+    /// False from typing a line until a look finds the guest took all of it.
+    private var typedInputTaken = true
+    /// A guest idle at this many looks in a row without printing waits for
+    /// input without a prompt (a `read`, a prompt that ends its line). A look
+    /// comes every run chunk; a running command, even a `sleep`, prints or
+    /// finishes well before.
+    static let quietIdleLooksBeforeTyping = 16
 
-    /// The next scripted line, if the guest shell is now at a new prompt.
-    func nextScriptedLine() -> [UInt8]? {
-        // busybox's line editor follows its prompt with a cursor-position query (ESC [6n).
-        let prompts = ["# ", "$ ", "# \u{1b}[6n", "$ \u{1b}[6n"]
-        guard !scriptedLines.isEmpty, prompts.contains(where: { transcript.hasSuffix($0) }) else { return nil }
-        let offset = transcript.utf8.count
-        guard offset != lastPromptOffset else { return nil }
-        lastPromptOffset = offset
+    /// Scripted lines still to type.
+    var hasScriptedInput: Bool { !scriptedLines.isEmpty || !partialLine.isEmpty }
+
+    /// The next scripted line, if now is when to type it (called between run
+    /// chunks). Bytes received while nobody reads the tty would be lost, and
+    /// a shell's line editor echoes only what arrives after it started, so a
+    /// line goes in when the guest took the previous one and then waited for
+    /// more: it went idle (`guestIdled`: the core entered `wait` since the
+    /// last look, or is in it), its serial driver listens, and either it
+    /// printed something since the last line that does not end a line (any
+    /// prompt, with or without busybox's cursor query after it) or it stayed
+    /// idle without printing. All of it is guest state in modelled time, so
+    /// runs stay deterministic, whatever the prompt.
+    func nextScriptedLine(guestIdled: Bool, receiverListening: Bool, unreadInput: Bool) -> [UInt8]? {
+        guard !scriptedLines.isEmpty else { return nil }
+        if unreadInput {
+            typedInputTaken = false
+            return nil
+        }
+        if !typedInputTaken {
+            // Idling before this look may have come before the guest read the last byte.
+            typedInputTaken = true
+            return nil
+        }
+        guard guestIdled, receiverListening else { return nil }
+        if outputCount == outputCountAtLastIdleLook {
+            quietIdleLooks += 1
+        } else {
+            outputCountAtLastIdleLook = outputCount
+            quietIdleLooks = 0
+        }
+        let atPrompt = outputCount > outputCountAtLastLine && lastOutputByte != UInt8(ascii: "\n")
+        guard atPrompt || quietIdleLooks >= Console.quietIdleLooksBeforeTyping else { return nil }
+        outputCountAtLastLine = outputCount
+        quietIdleLooks = 0
+        typedInputTaken = false
         return scriptedLines.removeFirst()
     }
 
@@ -118,7 +172,12 @@ final class Console {
         guard poll(&fds, 1, wait ? 10 : 0) > 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: 256)
         let n = read(0, &buffer, buffer.count)
-        if n <= 0 { inputClosed = true; return [] }
+        if n <= 0 {
+            inputClosed = true
+            // A last line without its newline is typed as it is.
+            if !partialLine.isEmpty { scriptedLines.append(partialLine); partialLine = [] }
+            return []
+        }
         if !terminalInput {
             partialLine += buffer[0..<n]
             while let end = partialLine.firstIndex(of: 10) {
@@ -143,11 +202,58 @@ final class Console {
     }
 
     func restore() {
-        if rawMode { tcsetattr(0, TCSANOW, &saved); rawMode = false }
+        if rawMode { TerminalGuard.restore(); rawMode = false }
     }
 }
 
-func fail(_ message: String) -> Never {
-    printError("trapeze: \(message)")
-    Foundation.exit(1)
+/// The terminal settings from before raw mode, and the handlers that put them
+/// back when a signal ends the process while the console is raw: SIGTERM or
+/// SIGHUP from outside, or a crash of the simulator itself (a Swift trap is
+/// SIGILL or SIGTRAP), whose handler from the Swift runtime (its crash
+/// report) then runs as before, with the terminal sane. The handler touches
+/// only memory allocated here beforehand.
+enum TerminalGuard {
+    nonisolated(unsafe) static let saved = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+    nonisolated(unsafe) static let previousActions = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+    nonisolated(unsafe) static var armed = false
+    static let fatalSignals = [SIGTERM, SIGHUP, SIGQUIT, SIGINT, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
+
+    /// Saves the terminal's settings and arms the handlers; false if stdin is no terminal.
+    static func save() -> Bool {
+        guard tcgetattr(0, saved) == 0 else { return false }
+        if !armed {
+            for signal in fatalSignals {
+                var action = sigaction()
+                action.__sigaction_handler.sa_sigaction = terminalGuardHandler
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = SA_SIGINFO
+                sigaction(signal, &action, previousActions + Int(signal))
+            }
+            armed = true
+        }
+        return true
+    }
+
+    static func restore() {
+        tcsetattr(0, TCSANOW, saved)
+    }
+}
+
+/// Restores the terminal, then: a fault the kernel raised (si_code > 0) goes
+/// to the previous action (the Swift runtime's crash report, then death),
+/// since returning re-executes the faulting instruction; a signal another
+/// process sent (kill, si_code <= 0) takes its default action, which ends
+/// the process (the crash reporter would report a crash that did not happen
+/// and carry on).
+private func terminalGuardHandler(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?) {
+    tcsetattr(0, TCSANOW, TerminalGuard.saved)
+    if let info, info.pointee.si_code > 0 {
+        sigaction(signal, TerminalGuard.previousActions + Int(signal), nil)
+        return
+    }
+    var fallback = sigaction()
+    fallback.__sigaction_handler.sa_handler = SIG_DFL
+    sigemptyset(&fallback.sa_mask)
+    sigaction(signal, &fallback, nil)
+    raise(signal)
 }

@@ -59,25 +59,25 @@ struct GuestOptions: ParsableArguments {
             try build.run()
             let data = out.fileHandleForReading.readDataToEndOfFile()
             build.waitUntilExit()
-            guard build.terminationStatus == 0 else { fail("building the guest image failed") }
+            guard build.terminationStatus == 0 else { throw CLIError("building the guest image failed") }
             dir = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? dir
         }
         return (dir + "/vmlinux", initrd ?? dir + "/initramfs.cpio.gz")
     }
 
-    /// Builds the machine for `mode` and boots the guest on it; bad input
-    /// ends the process with one line and status 1.
-    func boot(mode: Mode, workload: String?, console: Console) -> GuestSystem {
+    /// Builds the machine for `mode` and boots the guest on it. Bad input
+    /// throws a CLIError (one line; `run` and `compare` exit with status 1).
+    func boot(mode: Mode, workload: String?, console: Console) throws(CLIError) -> GuestSystem {
         let kernelPath: String, initrdPath: String?
-        do { (kernelPath, initrdPath) = try bootImages() } catch { fail("\(error)") }
+        do { (kernelPath, initrdPath) = try bootImages() } catch { throw CLIError(error) }
         var commandLine = append ?? GuestOptions.defaultCommandLine
         if let workload { commandLine += " trapeze.workload=\(workload)" }
         var disk: BlockImage?
         if let drive {
-            do { disk = try BlockImage(path: drive, readOnly: false) } catch { fail("\(error)") }
+            do { disk = try BlockImage(path: drive, readOnly: false) } catch { throw CLIError(error) }
         }
         let costs: CostModel
-        do { costs = try loadCostModel(costModel) } catch { fail("\(error)") }
+        do { costs = try loadCostModel(costModel) } catch { throw CLIError(error) }
         do {
             switch mode {
             case .bare:
@@ -93,7 +93,7 @@ struct GuestOptions: ParsableArguments {
                 return VirtualizedSystem(vm: vm, mode: mode, kernelPath: kernelPath)
             }
         } catch {
-            fail("\(error)")
+            throw CLIError(error)
         }
     }
 }

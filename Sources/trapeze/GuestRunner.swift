@@ -15,6 +15,7 @@ struct GuestRunner {
     /// 2: panic, checkstop or idle forever; 3: time-out.
     func run() -> Int32 {
         let chunk: UInt64 = 200_000
+        var idlePeriodsAtLastLook = system.guestCPU.idlePeriods
         while true {
             let reason = system.run(limit: chunk)
             system.board.tick()
@@ -39,14 +40,22 @@ struct GuestRunner {
             if let timeout, console.elapsed > timeout {
                 return report("timed out after \(timeout) s", status: 3)
             }
+            let uart = system.board.uart
+            let idlePeriods = system.guestCPU.idlePeriods
+            let idled = idlePeriods != idlePeriodsAtLastLook || system.guestCPU.waiting
+            idlePeriodsAtLastLook = idlePeriods
             let typed = console.pollInput(wait: reason == .waiting)
             var input = typed
-            if system.board.uart.queuedInputCount == 0, typed.isEmpty, let line = console.nextScriptedLine() { input = line }
+            if typed.isEmpty, let line = console.nextScriptedLine(
+                guestIdled: idled, receiverListening: uart.receiveInterruptEnabled, unreadInput: uart.hasUnreadInput) {
+                input = line
+            }
             if !input.isEmpty {
-                system.board.uart.enqueueInput(input)
+                uart.enqueueInput(input)
                 (system as? VirtualizedSystem)?.vm.userspaceExit()
             }
-            if reason == .waiting && !console.interactive && console.inputClosed {
+            if reason == .waiting && !console.interactive && console.inputClosed && !console.hasScriptedInput
+                && !uart.hasUnreadInput {
                 return report("the guest is idle and nothing can wake it (no interrupt armed and enabled, no input)")
             }
         }

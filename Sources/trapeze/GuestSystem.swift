@@ -88,7 +88,25 @@ func loadCostModel(_ spec: String) throws -> CostModel {
     do { return try CostModel.load(path: spec) } catch { throw CLIError(error.description) }
 }
 
+/// Bad input on the command line or in a file it names: one line, exit status 1.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+    /// Another error's text, on one line.
+    init(_ error: any Error) {
+        let text = (error as? CLIError)?.description ?? "\(error)"
+        description = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
+
+/// Runs a command's body; a CLIError from it is printed as `trapeze: ...` and
+/// ends the command with status 1 (after the body's own cleanup, such as the
+/// console's terminal restore, ran on the way out).
+func exitingOnBadInput<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as CLIError {
+        printError("trapeze: \(error)")
+        throw ExitCode.failure
+    }
 }

@@ -52,8 +52,16 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let status = try exitingOnBadInput { try runGuest() }
+        throw ExitCode(status)
+    }
+
+    /// Boots, runs and reports; the exit status of the run. The terminal is
+    /// raw only while the guest runs, and put back on every way out.
+    func runGuest() throws -> Int32 {
         let console = Console(interactive: isatty(0) == 1 && until == nil && workload == nil || workload == "shell")
-        let system = guest.boot(mode: mode, workload: workload, console: console)
+        defer { console.restore() }
+        let system = try guest.boot(mode: mode, workload: workload, console: console)
         let vm = (system as? VirtualizedSystem)?.vm
         if let vm {
             if exitProfile != nil { vm.profile = ExitProfile() }
@@ -67,12 +75,12 @@ struct RunCommand: ParsableCommand {
         }
         if let dumpDtb {
             guard FileManager.default.createFile(atPath: dumpDtb, contents: Data(system.deviceTreeBlob)) else {
-                fail("cannot write \(dumpDtb)")
+                throw CLIError("cannot write \(dumpDtb)")
             }
         }
         var traceFile: UnsafeMutablePointer<FILE>?
         if let trace {
-            guard let f = fopen(trace, "w") else { fail("cannot write \(trace)") }
+            guard let f = fopen(trace, "w") else { throw CLIError("cannot write \(trace)") }
             traceFile = f
             let core = system.guestCPU
             let registers = traceRegisters
@@ -81,6 +89,7 @@ struct RunCommand: ParsableCommand {
                 if registers { fputs(registerDump(core, pc: pc), f) }
             }
         }
+        console.enterRawMode()
         let status = GuestRunner(system: system, console: console, until: until, timeout: timeout).run()
         if let traceFile { fclose(traceFile) }
         console.restore()
@@ -92,7 +101,7 @@ struct RunCommand: ParsableCommand {
         if let vm { summary += " exits=\(vm.timing.totalExits)" }
         printError(summary)
         if let vm { writeReports(vm, kernelPath: system.kernelPath) }
-        throw ExitCode(status)
+        return status
     }
 
     /// --exit-timing and --exit-profile at the end of a run.

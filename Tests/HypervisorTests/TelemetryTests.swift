@@ -92,7 +92,9 @@ import Telemetry
             ("not json", "not a JSON object"),
             (#"{"frequency_mhz": 0}"#, "frequency_mhz"),
             (#"{"frequency_mhz": 100, "exit_cycles": {"NOPE": 1}}"#, "unknown exit type 'NOPE'"),
-            (#"{"frequency_mhz": 100, "exit_cycles": {"MMIO": -5}}"#, "non-negative"),
+            (#"{"frequency_mhz": 100, "exit_cycles": {"MMIO": -5}}"#, "must be a number from 0 to"),
+            (#"{"frequency_mhz": 100, "exit_cycles": {"MMIO": 1e300}}"#, "must be a number from 0 to"),
+            (#"{"frequency_mhz": 1e-300}"#, "frequency_mhz"),
             (#"{"frequency_mhz": 100, "colour": "red"}"#, "unknown key 'colour'"),
         ]
         for (text, expected) in cases {

@@ -204,6 +204,16 @@ import Testing
         #expect(throws: Gunzip.Failure.corrupt("CRC mismatch")) { try Gunzip.decompress(packed[...], limit: data.count) }
     }
 
+    @Test func gunzipSkipsTheExtraField() throws {
+        let data = Array("extra field ahead".utf8)
+        let packed = try gzip(data)
+        // FEXTRA with XLEN 0x01FF (511 bytes: the low byte plus 2 carries into the high one), all
+        // zeros, so a misread length lands in them and takes a zero for the end of the file name.
+        var withExtra = Array(packed[0..<10]) + [0xFF, 0x01] + [UInt8](repeating: 0, count: 0x1FF) + Array(packed[10...])
+        withExtra[3] |= 0x04
+        #expect(try Gunzip.decompress(withExtra[...], limit: data.count) == data)
+    }
+
     @Test func gzippedUImageLoads() throws {
         let data = sampleData()
         let ram = GuestRAM(size: 64 << 20)
