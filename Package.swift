@@ -30,11 +30,13 @@ let package = Package(
                 "PowerISA", "E500", "LinuxUser", "Platform", "Hypervisor", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Helpers the test targets share (a seeded generator); not in any product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PowerISATests", dependencies: ["PowerISA"]),
-        .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA"]),
-        .testTarget(name: "DifferentialTests", dependencies: ["PowerISA"]),
+        .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA", "TestSupport"]),
+        .testTarget(name: "DifferentialTests", dependencies: ["PowerISA", "TestSupport"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Telemetry"]),
-        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Telemetry", "E500", "Platform", "PowerISA"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Telemetry", "TestSupport"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Telemetry", "E500", "Platform", "PowerISA", "TestSupport"]),
     ]
 )

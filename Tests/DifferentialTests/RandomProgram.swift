@@ -1,17 +1,5 @@
 import PowerISA
-
-/// SplitMix64: small, seedable, and the same sequence on every platform.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// Emits a static PowerPC test program: `blocks` functions, each loading a
 /// random register state (GPRs r3-r12, CR, XER, FPRs f0-f7, FPSCR, a scratch
@@ -25,12 +13,12 @@ struct RandomProgram {
     static let gprIn = 0, crIn = 40, xerIn = 44, fprIn = 48, fpscrIn = 112, scratch = 128, scratchSize = 64
     static let gprOut = 192, crOut = 232, xerOut = 236, fprOut = 240, fpscrOut = 304, stateSize = 320
 
-    var rng: SeededGenerator
+    var rng: SplitMix64
     let blocks: Int
     let length: Int
 
     init(seed: UInt64, blocks: Int, length: Int) {
-        rng = SeededGenerator(seed: seed)
+        rng = SplitMix64(seed: seed)
         self.blocks = blocks
         self.length = length
     }

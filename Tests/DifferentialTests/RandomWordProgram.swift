@@ -1,4 +1,5 @@
 import PowerISA
+import TestSupport
 
 /// A static PowerPC program that executes `count` fully random 32-bit words
 /// (any encoding: valid, reserved, invalid forms) from a known register
@@ -50,7 +51,7 @@ struct RandomWordProgram {
     static func isSystemCall(_ w: UInt32) -> Bool { w >> 26 == 17 && w & 2 != 0 && w & 0x03FF_F01D == 0 }
 
     init(seed: UInt64, count: Int, replaceOpcode17: Bool = false) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         self.seed = seed
         var words: [UInt32] = []
         for _ in 0..<count {

@@ -1,18 +1,7 @@
 import Testing
 import E500
 import PowerISA
-
-/// SplitMix64, seeded: the same words on every run and platform.
-struct FuzzRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// The interrupt handlers both supervisor fuzzes install at IVORn = n * 0x100:
 /// count the interrupt in a word at 0x3000 + 4n (absolute, d(0), so no
@@ -41,7 +30,7 @@ enum FuzzVectors {
         ]
     }
     /// The random words of one case, followed by `b .`.
-    static func words(_ rng: inout FuzzRandom, count: Int) -> [UInt32] {
+    static func words(_ rng: inout SplitMix64, count: Int) -> [UInt32] {
         (0..<count).map { _ in UInt32(truncatingIfNeeded: rng.next()) } + [0x4800_0000]
     }
 }
@@ -57,7 +46,7 @@ enum FuzzVectors {
     static let limit: UInt64 = 4 * 64
 
     @Test func randomWordsInSupervisorModeEndInDefinedStops() {
-        var rng = FuzzRandom(state: 0x1550_E9)
+        var rng = SplitMix64(seed: 0x1550_E9)
         let machine = TestMachine()
         var stops: [String: Int] = [:]
         var interrupts = [Int](repeating: 0, count: 16)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import E500
 import Hypervisor
 import PowerISA
@@ -14,17 +15,6 @@ import PowerISA
     /// A fresh virtual machine after this many cases (state the words left
     /// behind, such as armed timers, carries over between the others).
     static let casesPerMachine = 64
-
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// IVORn handlers as in E500Tests' SupervisorFuzzTests: count at 0x3000 + 4n, resume past.
     /// The counts are a rough profile only: random stores can overwrite them
@@ -42,7 +32,7 @@ import PowerISA
     }
 
     @Test func randomWordsInGuestSupervisorModeEndInDefinedStops() {
-        var rng = Random(state: 0x1550_E9_4B)
+        var rng = SplitMix64(seed: 0x1550_E9_4B)
         var stops: [String: Int] = [:]
         var interrupts = [Int](repeating: 0, count: 16)
         var exits: UInt64 = 0

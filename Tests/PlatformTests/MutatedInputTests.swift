@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Platform
 import Telemetry
 
@@ -244,19 +245,6 @@ import Telemetry
         print("mutated inputs: initrd placement \(tally.cases) cases (\(tally.loaded) loaded, \(tally.rejected) refused)")
         #expect(tally.problems.isEmpty, "\(tally.problems.prefix(3))")
         #expect(tally.loaded > 0 && tally.rejected > 0)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a failing case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
