@@ -30,9 +30,9 @@ let package = Package(
                 "PowerISA", "E500", "LinuxUser", "Platform", "Hypervisor", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        // Helpers the test targets share (a seeded generator); not in any product.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PowerISATests", dependencies: ["PowerISA"]),
+        // Helpers the test targets share (a seeded generator, valid encodings); not in any product.
+        .target(name: "TestSupport", dependencies: ["PowerISA"], path: "Tests/TestSupport"),
+        .testTarget(name: "PowerISATests", dependencies: ["PowerISA", "TestSupport"]),
         .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA", "TestSupport"]),
         .testTarget(name: "DifferentialTests", dependencies: ["PowerISA", "TestSupport"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),

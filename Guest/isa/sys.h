@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 /* A process inherits its signal mask and ignored signals across execve.
  * Test harnesses (Swift's Process, Python, CI runners) often start children
@@ -63,5 +64,15 @@ static inline const char *errname(int e) {
             printf("%s: ok\n", label);                                        \
         r_;                                                                   \
     })
+
+/* A wait status as the tests print it (exit code or the killing signal). */
+static inline void show_status(const char *label, int st) {
+    if (WIFEXITED(st))
+        printf("%s: exited %d\n", label, WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        printf("%s: killed by signal %d\n", label, WTERMSIG(st));
+    else
+        printf("%s: status %#x\n", label, st);
+}
 
 #endif

@@ -19,15 +19,6 @@
 #include <unistd.h>
 #include "sys.h"
 
-static void show_status(const char *label, int st) {
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", label, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by signal %d\n", label, WTERMSIG(st));
-    else
-        printf("%s: status %#x\n", label, st);
-}
-
 static int slurp(int fd, char *buf, int cap) {
     int n = 0, r;
     while (n < cap - 1 && (r = read(fd, buf + n, cap - 1 - n)) > 0) n += r;

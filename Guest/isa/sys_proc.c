@@ -21,15 +21,6 @@
 #include <unistd.h>
 #include "sys.h"
 
-static void show_status(const char *label, int st) {
-    if (WIFEXITED(st))
-        printf("%s: exited %d\n", label, WEXITSTATUS(st));
-    else if (WIFSIGNALED(st))
-        printf("%s: killed by signal %d\n", label, WTERMSIG(st));
-    else
-        printf("%s: status %#x\n", label, st);
-}
-
 /* stdout is a pipe or file here, so fully buffered: flush before forking
  * or the child would print the parent's pending output a second time */
 static pid_t xfork(void) {

@@ -253,7 +253,7 @@ extension Core {
                 // an illegal-instruction interrupt, which Linux answers by
                 // emulating them (executesKernelEmulatedInstructions). Its
                 // emulation refuses lswx with rD = rA or rD = rB (SIGILL).
-                if !executesKernelEmulatedInstructions || InvalidForm.lswx.rejects(word) && op == .lswx {
+                if !executesKernelEmulatedInstructions || (op == .lswx && InvalidForm.lswx.rejects(word)) {
                     requestStop(.illegalInstruction(word: word))
                 } else if op == .lswi {
                     loadString(i.rD, ea: i.rA == 0 ? 0 : gpr[i.rA], count: i.rB == 0 ? 32 : UInt32(i.rB))

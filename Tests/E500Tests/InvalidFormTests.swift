@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import E500
 import PowerISA
 
@@ -28,17 +29,7 @@ import PowerISA
     /// A valid word of `spec`: distinct registers (so no operand rule
     /// fires), L = 0, BO = 20.
     func validWord(_ spec: InstructionSpec) throws -> UInt32 {
-        let values: [Int64] = spec.operands.enumerated().flatMap { k, operand -> [Int64] in
-            switch operand {
-            case .dispRA, .dispRA0: return [8, 3]
-            case .bd, .li: return [8]
-            case .l: return [0]
-            case .bo: return [20]
-            case .e: return [1]
-            default: return [Int64(k + 1)]
-            }
-        }
-        return try Encoder.encode(spec.opcode, values)
+        try Encoder.encode(spec.opcode, spec.validOperandValues)
     }
 
     @Test func everyReservedBitMakesTheWordIllegal() throws {

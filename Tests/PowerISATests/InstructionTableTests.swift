@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import PowerISA
 
 @Suite struct InstructionTableTests {
@@ -12,19 +13,7 @@ import PowerISA
 
     @Test func decodeFindsEveryRowFromItsEncoding() throws {
         for spec in InstructionTable.specs {
-            // Distinct register numbers (update forms: rA != rD), L = 0 and
-            // BO = 20 (branch always): the valid form of every row.
-            let values: [Int64] = spec.operands.enumerated().flatMap { k, operand -> [Int64] in
-                switch operand {
-                case .dispRA, .dispRA0: return [8, 3]
-                case .bd, .li: return [8]
-                case .l: return [0]
-                case .bo: return [20]
-                case .e: return [1]
-                default: return [Int64(k + 1)]
-                }
-            }
-            let word = try Encoder.encode(spec.opcode, values)
+            let word = try Encoder.encode(spec.opcode, spec.validOperandValues)
             #expect(DecodeTable.shared.decode(word) == spec.opcode, "\(spec.mnemonic) encodes to \(String(word, radix: 16)) which decodes as \(DecodeTable.shared.decode(word))")
         }
     }
