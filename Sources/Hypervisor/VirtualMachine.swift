@@ -450,41 +450,50 @@ public final class VirtualMachine {
         hardware.replaceMSR(MSR.pr | MSR.is | MSR.ds | (guest & MSR.fp), executed: 0)
     }
 
-    /// The exit type KVM accounts a trapped instruction under.
-    static func exitType(of op: Opcode) -> ExitType {
-        switch op {
-        case .mfmsr: .emulatedMfmsr
-        case .mtmsr: .emulatedMtmsr
-        case .mfspr: .emulatedMfspr
-        case .mtspr: .emulatedMtspr
-        case .wrtee, .wrteei: .emulatedWrtee
-        case .rfi: .emulatedRfi
-        case .tlbwe: .emulatedTlbwe
-        case .tlbsx: .emulatedTlbsx
-        case .tlbivax, .tlbilx: .emulatedTlbivax
-        case .tlbre, .tlbsync, .msgsnd, .msgclr, .rfci, .rfmci, .rfdi, .dcbtls, .dcbtstls, .icbtls, .icblc, .dcblc, .dcbi:
-            .emulatedCore
-        default: .emulatedInstruction
+    /// The exit type KVM accounts a trapped instruction under, per opcode
+    /// (from the instruction table's trap classes).
+    static let exitTypes: [ExitType] = InstructionTable.trapClasses.map(ExitType.init)
+
+    static func exitType(of op: Opcode) -> ExitType { exitTypes[Int(op.rawValue)] }
+}
+
+extension ExitType {
+    /// KVM's exit-timing type of a trapped instruction of this class. wait's
+    /// exits are EMUL_WAIT; one that completes at once (an interrupt already
+    /// pending) counts as EMULINST, with the unclassified ones.
+    init(_ trap: TrapClass) {
+        switch trap {
+        case .mfmsr: self = .emulatedMfmsr
+        case .mtmsr: self = .emulatedMtmsr
+        case .mfspr: self = .emulatedMfspr
+        case .mtspr: self = .emulatedMtspr
+        case .wrtee: self = .emulatedWrtee
+        case .rfi: self = .emulatedRfi
+        case .tlbwe: self = .emulatedTlbwe
+        case .tlbsx: self = .emulatedTlbsx
+        case .tlbInvalidate: self = .emulatedTlbivax
+        case .rfCritical, .tlbre, .coreSpecific: self = .emulatedCore
+        case .wait, .none: self = .emulatedInstruction
         }
     }
 }
 
 extension InstructionClass {
-    /// The class of a trapped instruction.
+    /// The exit profile's class of a trapped instruction.
     init(_ op: Opcode) {
-        switch op {
+        switch InstructionTable.trapClasses[Int(op.rawValue)] {
         case .mfspr: self = .mfspr
         case .mtspr: self = .mtspr
-        case .wrtee, .wrteei: self = .wrtee
+        case .wrtee: self = .wrtee
         case .mfmsr: self = .mfmsr
         case .mtmsr: self = .mtmsr
-        case .rfi, .rfci, .rfdi, .rfmci: self = .rfi
+        case .rfi, .rfCritical: self = .rfi
         case .tlbwe: self = .tlbwe
         case .tlbsx: self = .tlbsx
-        case .tlbivax, .tlbilx: self = .tlbivax
+        case .tlbInvalidate: self = .tlbivax
         case .tlbre: self = .tlbre
         case .wait: self = .wait
-        default: self = .other
+        case .coreSpecific, .none: self = .other
         }
     }
 

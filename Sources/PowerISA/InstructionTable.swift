@@ -62,6 +62,29 @@ public enum InvalidForm: UInt8, Sendable {
     }
 }
 
+/// What a privileged instruction is when it traps: the VMM accounts each
+/// exit under the class of the instruction that caused it (KVM's exit-timing
+/// types, the exit profile's classes), and the binary translator picks its
+/// patch sites by it, so neither lists opcodes of its own.
+public enum TrapClass: UInt8, CaseIterable, Sendable {
+    /// Not privileged, or privileged without a class of its own (EMULINST).
+    case none
+    case mfmsr, mtmsr, mfspr, mtspr
+    /// wrtee and wrteei.
+    case wrtee
+    case rfi
+    /// rfci, rfmci, rfdi: returns from the other interrupt classes.
+    case rfCritical
+    case tlbwe, tlbsx
+    /// tlbivax and tlbilx.
+    case tlbInvalidate
+    case tlbre
+    case wait
+    /// The other e500-specific instructions KVM emulates in its core code:
+    /// tlbsync, msgsnd/msgclr, the cache-locking instructions, dcbi.
+    case coreSpecific
+}
+
 /// One row of the instruction table.
 public struct InstructionSpec: Sendable {
     public let opcode: Opcode
@@ -83,6 +106,8 @@ public struct InstructionSpec: Sendable {
     /// svc, which the e500mc does not have).
     public let required: UInt32
     public let invalidForm: InvalidForm
+    /// The class a trapped instance of this row is accounted under.
+    public let trap: TrapClass
 
     /// True when `word` (which decodes to this row) breaks the row's rules.
     @inlinable
@@ -146,12 +171,12 @@ public enum InstructionTable {
         typealias F = InstructionFlags
         var t: [InstructionSpec] = []
         func add(_ op: Opcode, _ m: String, _ p: UInt32, _ x: UInt32?, _ f: Form, _ o: [Operand], _ fl: F = [],
-                 reserved: UInt32 = 0, required: UInt32 = 0, invalid: InvalidForm? = nil) {
+                 reserved: UInt32 = 0, required: UInt32 = 0, invalid: InvalidForm? = nil, trap: TrapClass = .none) {
             // Update forms get their rA rule from their flags.
             let rule = invalid ?? (!fl.contains(.update) ? .none
                 : fl.contains(.load) && !fl.contains(.floatingPoint) ? .updateRAZeroOrRD : .updateRAZero)
             t.append(InstructionSpec(opcode: op, mnemonic: m, primary: p, extended: x, form: f, operands: o, flags: fl,
-                                     reserved: reserved, required: required, invalidForm: rule))
+                                     reserved: reserved, required: required, invalidForm: rule, trap: trap))
         }
         // `reserved:` masks follow qemu-ppc -cpu e500mc 7.2, the oracle of the
         // differential suites (target/ppc/translate.c opcode table `inval`
@@ -297,15 +322,15 @@ public enum InstructionTable {
         add(.dcbf, "dcbf", 31, 86, .X, [.rA0, .rB], reserved: 0x03C0_0001)
         add(.dcbtst, "dcbtst", 31, 246, .X, [.rA0, .rB], reserved: 0x0000_0001)
         add(.dcbt, "dcbt", 31, 278, .X, [.rA0, .rB], reserved: 0x0000_0001)
-        add(.dcbi, "dcbi", 31, 470, .X, [.rA0, .rB], .privileged, reserved: 0x03E0_0001)
+        add(.dcbi, "dcbi", 31, 470, .X, [.rA0, .rB], .privileged, reserved: 0x03E0_0001, trap: .coreSpecific)
         add(.icbi, "icbi", 31, 982, .X, [.rA0, .rB], reserved: 0x03E0_0001)
         add(.dcbz, "dcbz", 31, 1014, .X, [.rA0, .rB], .store, reserved: 0x03C0_0001)
         // Cache touch and allocate hints: glibc's memcpy uses icbt/dcba on e500mc.
         add(.icbt, "icbt", 31, 22, .X, [.rA0, .rB], reserved: 0x03E0_0001)
         add(.dcba, "dcba", 31, 758, .X, [.rA0, .rB], reserved: 0x03E0_0001)
         // SPRs and time base
-        add(.mfspr, "mfspr", 31, 339, .XFX, [.rD, .spr], .sprPrivilege, reserved: 0x0000_0001)
-        add(.mtspr, "mtspr", 31, 467, .XFX, [.spr, .rS], .sprPrivilege)
+        add(.mfspr, "mfspr", 31, 339, .XFX, [.rD, .spr], .sprPrivilege, reserved: 0x0000_0001, trap: .mfspr)
+        add(.mtspr, "mtspr", 31, 467, .XFX, [.spr, .rS], .sprPrivilege, trap: .mtspr)
         add(.mftb, "mftb", 31, 371, .XFX, [.rD, .tbr], reserved: 0x0000_0001)
         // Floating-point loads and stores
         let fl: F = [.floatingPoint, .load], fs: F = [.floatingPoint, .store]
@@ -368,32 +393,32 @@ public enum InstructionTable {
         add(.mtfsf, "mtfsf", 63, 711, .XFL, [.flm, .frB], fp, reserved: 0x0001_0000)
         // Supervisor level (Book E, e500)
         let priv: F = .privileged
-        add(.mfmsr, "mfmsr", 31, 83, .X, [.rD], priv, reserved: 0x001F_F801)
-        add(.mtmsr, "mtmsr", 31, 146, .X, [.rS], priv, reserved: 0x001E_F801)
-        add(.wrtee, "wrtee", 31, 131, .X, [.rS], priv, reserved: 0x000F_F801)
-        add(.wrteei, "wrteei", 31, 163, .X, [.e], priv, reserved: 0x000E_7801)
-        add(.rfi, "rfi", 19, 50, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
-        add(.rfci, "rfci", 19, 51, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
-        add(.rfmci, "rfmci", 19, 38, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
-        add(.rfdi, "rfdi", 19, 39, .XL, [], priv.union(.branch), reserved: 0x03FF_8001)
+        add(.mfmsr, "mfmsr", 31, 83, .X, [.rD], priv, reserved: 0x001F_F801, trap: .mfmsr)
+        add(.mtmsr, "mtmsr", 31, 146, .X, [.rS], priv, reserved: 0x001E_F801, trap: .mtmsr)
+        add(.wrtee, "wrtee", 31, 131, .X, [.rS], priv, reserved: 0x000F_F801, trap: .wrtee)
+        add(.wrteei, "wrteei", 31, 163, .X, [.e], priv, reserved: 0x000E_7801, trap: .wrtee)
+        add(.rfi, "rfi", 19, 50, .XL, [], priv.union(.branch), reserved: 0x03FF_8001, trap: .rfi)
+        add(.rfci, "rfci", 19, 51, .XL, [], priv.union(.branch), reserved: 0x03FF_8001, trap: .rfCritical)
+        add(.rfmci, "rfmci", 19, 38, .XL, [], priv.union(.branch), reserved: 0x03FF_8001, trap: .rfCritical)
+        add(.rfdi, "rfdi", 19, 39, .XL, [], priv.union(.branch), reserved: 0x03FF_8001, trap: .rfCritical)
         add(.mfdcr, "mfdcr", 31, 323, .XFX, [.rD, .dcr], priv)
         add(.mtdcr, "mtdcr", 31, 451, .XFX, [.dcr, .rS], priv)
         add(.mfpmr, "mfpmr", 31, 334, .XFX, [.rD, .pmr])
         add(.mtpmr, "mtpmr", 31, 462, .XFX, [.pmr, .rS], priv)
-        add(.tlbilx, "tlbilx", 31, 18, .X, [.t, .rA0, .rB], priv, reserved: 0x0380_0001)
-        add(.tlbsync, "tlbsync", 31, 566, .X, [], priv, reserved: 0x03FF_F801)
-        add(.tlbivax, "tlbivax", 31, 786, .X, [.rA0, .rB], priv, reserved: 0x0000_0001)
-        add(.tlbsx, "tlbsx", 31, 914, .X, [.rA0, .rB], priv)
-        add(.tlbre, "tlbre", 31, 946, .X, [], priv, reserved: 0x0000_0001)
-        add(.tlbwe, "tlbwe", 31, 978, .X, [], priv, reserved: 0x0000_0001)
-        add(.wait, "wait", 31, 62, .X, [], reserved: 0x039F_F801)
-        add(.msgsnd, "msgsnd", 31, 206, .X, [.rB], priv)
-        add(.msgclr, "msgclr", 31, 238, .X, [.rB], priv)
-        add(.dcbtstls, "dcbtstls", 31, 134, .X, [.mo, .rA0, .rB], priv)
-        add(.dcbtls, "dcbtls", 31, 166, .X, [.mo, .rA0, .rB], priv, reserved: 0x0200_0001)
-        add(.icblc, "icblc", 31, 230, .X, [.mo, .rA0, .rB], priv)
-        add(.dcblc, "dcblc", 31, 390, .X, [.mo, .rA0, .rB], priv)
-        add(.icbtls, "icbtls", 31, 486, .X, [.mo, .rA0, .rB], priv)
+        add(.tlbilx, "tlbilx", 31, 18, .X, [.t, .rA0, .rB], priv, reserved: 0x0380_0001, trap: .tlbInvalidate)
+        add(.tlbsync, "tlbsync", 31, 566, .X, [], priv, reserved: 0x03FF_F801, trap: .coreSpecific)
+        add(.tlbivax, "tlbivax", 31, 786, .X, [.rA0, .rB], priv, reserved: 0x0000_0001, trap: .tlbInvalidate)
+        add(.tlbsx, "tlbsx", 31, 914, .X, [.rA0, .rB], priv, trap: .tlbsx)
+        add(.tlbre, "tlbre", 31, 946, .X, [], priv, reserved: 0x0000_0001, trap: .tlbre)
+        add(.tlbwe, "tlbwe", 31, 978, .X, [], priv, reserved: 0x0000_0001, trap: .tlbwe)
+        add(.wait, "wait", 31, 62, .X, [], reserved: 0x039F_F801, trap: .wait)
+        add(.msgsnd, "msgsnd", 31, 206, .X, [.rB], priv, trap: .coreSpecific)
+        add(.msgclr, "msgclr", 31, 238, .X, [.rB], priv, trap: .coreSpecific)
+        add(.dcbtstls, "dcbtstls", 31, 134, .X, [.mo, .rA0, .rB], priv, trap: .coreSpecific)
+        add(.dcbtls, "dcbtls", 31, 166, .X, [.mo, .rA0, .rB], priv, reserved: 0x0200_0001, trap: .coreSpecific)
+        add(.icblc, "icblc", 31, 230, .X, [.mo, .rA0, .rB], priv, trap: .coreSpecific)
+        add(.dcblc, "dcblc", 31, 390, .X, [.mo, .rA0, .rB], priv, trap: .coreSpecific)
+        add(.icbtls, "icbtls", 31, 486, .X, [.mo, .rA0, .rB], priv, trap: .coreSpecific)
         return t
     }()
 
@@ -405,4 +430,8 @@ public enum InstructionTable {
     }()
 
     public static func spec(_ op: Opcode) -> InstructionSpec? { byOpcode[Int(op.rawValue)] }
+
+    /// Each opcode's trap class, indexed by `Opcode.rawValue`: a flat table
+    /// for the VMM's exit path.
+    public static let trapClasses: [TrapClass] = byOpcode.map { $0?.trap ?? .none }
 }

@@ -18,6 +18,21 @@ import PowerISA
         }
     }
 
+    /// The VMM and the translator classify trapped instructions by the
+    /// table's trap class: only privileged rows (and wait, which exits to
+    /// idle the vCPU) have one, and every class names at least one row.
+    @Test func trapClassesBelongToPrivilegedRowsAndAreAllUsed() {
+        for spec in InstructionTable.specs where spec.trap != .none {
+            #expect(spec.flags.contains(.privileged) || spec.flags.contains(.sprPrivilege) || spec.opcode == .wait,
+                    "\(spec.mnemonic) has trap class \(spec.trap) but is not privileged")
+        }
+        for trap in TrapClass.allCases where trap != .none {
+            #expect(InstructionTable.specs.contains { $0.trap == trap }, "no row has trap class \(trap)")
+        }
+        #expect(InstructionTable.trapClasses[Int(Opcode.wrteei.rawValue)] == .wrtee)
+        #expect(InstructionTable.trapClasses[Int(Opcode.add.rawValue)] == TrapClass.none)
+    }
+
     @Test func decodeRejectsUnknownWords() {
         #expect(DecodeTable.shared.decode(0x0000_0000) == .invalid)
         #expect(DecodeTable.shared.decode(0x7C00_07FE) == .invalid)  // primary 31, xo 1023
