@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa.h"
+
 typedef unsigned long long u64;
 
 static const int modes[] = {FE_TONEAREST, FE_TOWARDZERO, FE_UPWARD, FE_DOWNWARD};
@@ -42,15 +44,6 @@ static u64 bits(double d) {
     u64 u;
     memcpy(&u, &d, sizeof u);
     return u;
-}
-
-static unsigned fpscr(void) {
-    union {
-        double d;
-        u64 u;
-    } v;
-    __asm__ volatile("mffs %0" : "=f"(v.d));
-    return (unsigned)v.u;
 }
 
 /* The output of one pass, kept so that repeated passes can be compared. */
@@ -73,7 +66,7 @@ static void emit(const char *fmt, ...) {
 /* Prints a result and the FPSCR, then clears the sticky exception bits so
  * the next line shows only its own. */
 static void result(const char *what, int mode, int k, double d) {
-    emit("%-9s %-4s %2d %016llx %.17g fpscr=%08x\n", what, mode_names[mode], k, bits(d), d, fpscr());
+    emit("%-9s %-4s %2d %016llx %.17g fpscr=%08x\n", what, mode_names[mode], k, bits(d), d, read_fpscr());
     feclearexcept(FE_ALL_EXCEPT);
 }
 
@@ -131,7 +124,7 @@ static void pass(void) {
         feclearexcept(FE_ALL_EXCEPT);
         r = one / 3.0;
         emit("inexact   %-4s %d %016llx fpscr=%08x\n", mode_names[m], fetestexcept(FE_INEXACT) != 0, bits(r),
-             fpscr());
+             read_fpscr());
         feclearexcept(FE_ALL_EXCEPT);
     }
     fesetround(FE_TONEAREST);

@@ -18,15 +18,6 @@ typedef unsigned long long u64;
 static u32 sbuf[64] __attribute__((aligned(64)));
 static u64 dbuf[32] __attribute__((aligned(64)));
 
-static u32 get_fpscr(void) {
-    union {
-        double d;
-        u64 u;
-    } v;
-    __asm__ volatile("mffs %0" : "=f"(v.d));
-    return (u32)v.u;
-}
-
 static void clear_fpscr(void) {
     double z = 0.0;
     __asm__ volatile("mtfsf 0xff,%0" ::"f"(z));
@@ -56,7 +47,7 @@ static u32 stfs_bits(u64 d) {
 
 int main(void) {
     clear_fpscr();
-    printf("fpscr at start=%08x\n", get_fpscr());
+    printf("fpscr at start=%08x\n", read_fpscr());
 
     static const u32 singles[] = {
         0x00000000u, 0x80000000u, 0x3f800000u, 0xbf800000u, 0x00000001u,
@@ -69,7 +60,7 @@ int main(void) {
         u64 d = lfs_bits(i);
         u32 back = stfs_bits(d);
         printf("lfs %08x -> %016llx -> stfs %08x fpscr=%08x\n", singles[i], d,
-               back, get_fpscr());
+               back, read_fpscr());
     }
 
     static const u64 doubles[] = {
@@ -100,10 +91,10 @@ int main(void) {
         /* ISA: exponents below 874 (other than +-0) give an undefined word */
         if (exp < 874 && (doubles[i] << 1) != 0)
             printf("stfs %016llx -> ???????? fpscr=%08x ~undef: %08x\n",
-                   doubles[i], get_fpscr(), s);
+                   doubles[i], read_fpscr(), s);
         else
             printf("stfs %016llx -> %08x fpscr=%08x\n", doubles[i], s,
-                   get_fpscr());
+                   read_fpscr());
     }
 
     /* lfd/stfd are bit-exact copies; all addressing forms */
@@ -214,11 +205,11 @@ int main(void) {
                          : [b] "=&f"(b), [c] "=&r"(cr1)
                          : [a] "f"(a), [ci] "r"(CR_INIT), [m] "f"(m.d)
                          : CLOB_CR);
-        fp = get_fpscr();
+        fp = read_fpscr();
         printf("fmr. clean fpscr: cr=%08x; fpscr=FX|OX: cr=%08x fpscr=%08x\n",
                cr0, cr1, fp);
         clear_fpscr();
     }
-    printf("fpscr at end=%08x\n", get_fpscr());
+    printf("fpscr at end=%08x\n", read_fpscr());
     return 0;
 }

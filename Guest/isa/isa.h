@@ -157,4 +157,14 @@ static inline void linei(const char *mn, u32 a, s32 imm, u32 x, u32 rt, u32 cr,
             linei(mn, EDGE[i], imm, xs[j], rt, cr, xr);                       \
         }
 
+/* The FPSCR as mffs gives it (the low word of the FPR image). */
+static inline u32 read_fpscr(void) {
+    union {
+        double d;
+        unsigned long long u;
+    } v;
+    __asm__ volatile("mffs %0" : "=f"(v.d));
+    return (u32)v.u;
+}
+
 #endif
