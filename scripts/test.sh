@@ -13,6 +13,7 @@ make -s -C Guest/isa OUT="$TRAPEZE_ISA_DIR"
 echo "==> building busybox and the Linux guest image (cached)"
 Guest/busybox/build.sh
 Guest/linux/build.sh
+Guest/linux/kernel.sh --stock   # the unmodified kernel bt runs
 echo "==> building trapeze (release)"
 swift build -c release
 echo "==> unit, differential and random-sequence tests"
@@ -25,9 +26,11 @@ echo "==> Linux guest: boot, find, echo-spawn under trapeze run vs qemu-system-p
 Guest/linux/check.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> Linux guest under --mode kvm: same console as bare, exit timing, exit profile, compare"
 Guest/linux/check-kvm.sh "$(swift build -c release --show-bin-path)/trapeze"
+echo "==> bt: the unmodified kernel under the binary translator against bare, kvm and pv, and the issue's targets"
+Guest/linux/check-bt.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> console input, terminal restore and mutated inputs through trapeze run"
 Guest/linux/check-input.sh "$(swift build -c release --show-bin-path)/trapeze"
 Guest/linux/check-terminal.sh "$(swift build -c release --show-bin-path)/trapeze"
 Guest/linux/check-mutated.sh "$(swift build -c release --show-bin-path)/trapeze"
-echo "==> every ISA program inside the Linux guest (bare, kvm, pv; alone and under CPU competition) vs qemu-ppc"
+echo "==> every ISA program inside the Linux guest (bare, kvm, pv, bt; alone and under CPU competition) vs qemu-ppc"
 Guest/linux/check-isa.sh "$(swift build -c release --show-bin-path)/trapeze" --qemu-system

@@ -18,7 +18,11 @@
 # should not cost a kernel build). A cached build is reused. Progress goes to
 # stderr; the last line on stdout is the directory.
 #
-# Usage: Guest/linux/kernel.sh [--force]
+# With --stock the same kernel without patches/ (the KVM guest fixes the pv
+# mode needs): the unmodified guest `--mode bt` runs, cached apart as
+# linux-kernel-stock-<khash>.
+#
+# Usage: Guest/linux/kernel.sh [--stock] [--force]
 # Env:   TRAPEZE_CACHE, JOBS (make -j, default 2), TRAPEZE_CROSS_PREFIX
 set -euo pipefail
 
@@ -26,6 +30,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TRAPEZE_LOG_TAG=linux-kernel
 . "$here/../lib/common.sh"
 
+stock=0
+if [ "${1:-}" = --stock ]; then stock=1; shift; fi
 force=$(trapeze_force_flag "$@") || exit 2
 
 cache=$(trapeze_cache_root)
@@ -42,9 +48,15 @@ trapeze_apt_ensure "$srcpkg" gcc libc6-dev bc bison flex libelf-dev xz-utils pat
 [ -f "$tarball" ] || trapeze_die "$tarball missing (is $srcpkg installed?)"
 src_version=$(dpkg-query -W -f='${Version}' "$srcpkg")
 
-khash=$(trapeze_hash "$here/kernel.sh" "$here/config.fragment" "$here"/patches/*.patch \
-    -- "$srcpkg $src_version" "$(trapeze_cross_id)")
-out="$cache/linux-kernel-$khash"
+if [ "$stock" = 1 ]; then
+    patches=()
+    khash=$(trapeze_hash "$here/kernel.sh" "$here/config.fragment" -- "stock $srcpkg $src_version" "$(trapeze_cross_id)")
+    out="$cache/linux-kernel-stock-$khash"
+else
+    patches=("$here"/patches/*.patch)
+    khash=$(trapeze_hash "$here/kernel.sh" "$here/config.fragment" "${patches[@]}" -- "$srcpkg $src_version" "$(trapeze_cross_id)")
+    out="$cache/linux-kernel-$khash"
+fi
 
 if [ "$force" = 0 ] && [ -f "$out/vmlinux" ] && [ -x "$out/gen_init_cpio" ]; then
     trapeze_log "cached: $out ($(head -1 "$out/version"))"
@@ -62,7 +74,7 @@ fi
 
 start=$(trapeze_now)
 since_start() { awk -v a="$start" -v b="$(trapeze_now)" 'BEGIN {printf "%.0f", b - a}'; }
-work="$cache/linux-kernel-$khash.work"
+work="$out.work"
 # Work trees of earlier builds (kept after a failure for their logs) are dropped now.
 rm -rf "$cache"/linux-kernel-*.work "$cache"/linux-kernel-*.tmp.*
 mkdir -p "$work"
@@ -76,7 +88,7 @@ trapeze_log "unpacked at $(since_start) s"
 srcdir="$work/$srcpkg"
 [ -f "$srcdir/Makefile" ] || trapeze_die "unpacked source not found in $work"
 # Guest fixes (patches/: each says why); none changes the kernel outside a KVM guest.
-for p in "$here"/patches/*.patch; do
+for p in "${patches[@]}"; do
     trapeze_log "applying $(basename "$p")"
     patch -s -d "$srcdir" -p1 < "$p" >> "$log" 2>&1 || trapeze_die "patch $(basename "$p") does not apply"
 done
@@ -144,7 +156,7 @@ hdr=$(od -An -tx1 -N20 "$vmlinux" | tr -d ' \n')
 release=$(cat "$srcdir/include/config/kernel.release")
 [ -x "$srcdir/usr/gen_init_cpio" ] || trapeze_die "usr/gen_init_cpio was not built"
 
-stage="$cache/linux-kernel-$khash.tmp.$$"
+stage="$out.tmp.$$"
 rm -rf "$stage"
 mkdir -p "$stage"
 cp "$vmlinux" "$stage/vmlinux"

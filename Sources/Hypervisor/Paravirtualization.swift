@@ -1,5 +1,7 @@
 import E500
 import Platform
+import PowerISA
+import Telemetry
 
 /// The KVM paravirtual interface of the `pv` mode, as Linux KVM offers it to
 /// Book E guests without hardware virtualization (arch/powerpc/kvm/powerpc.c
@@ -18,7 +20,7 @@ import Platform
 ///   and writes its MSR, SPRGs, SRR0/1, DEAR, ESR and MAS registers there
 ///   without exiting; the VMM takes those values into the vCPU after the
 ///   guest ran and writes the vCPU's back before it runs again.
-final class Paravirtualization {
+public final class Paravirtualization: ModeHooks {
     /// ePAPR hypercall tokens (vendor << 16 | number) and status codes.
     static let kvmVendor: UInt32 = 42, epaprVendor: UInt32 = 1
     static let features = kvmVendor << 16 | 3          // KVM_HC_FEATURES
@@ -32,9 +34,8 @@ final class Paravirtualization {
     static let featureMagicPage: UInt32 = 1 << 1
     static let magicPageFeatures: UInt32 = 3
 
-    /// Where the hardware sees the page: a physical address outside guest
-    /// RAM and the device window, so no guest mapping can reach it.
-    static let hardwarePhysical: UInt64 = 0xF_FFFF_F000
+    /// Where the hardware sees the page.
+    static let hardwarePhysical = VirtualMachine.vmmPagePhysical
 
     /// Byte offsets of `struct kvm_vcpu_arch_shared` (64-bit fields big
     /// endian, so a 32-bit guest reads the low word at offset + 4).
@@ -55,6 +56,80 @@ final class Paravirtualization {
     }
 
     deinit { page.deallocate() }
+
+    // MARK: The hooks in the VMM's exit loop
+
+    var hypervisorNode: HypervisorNode? { .kvmStyle }
+    var vmmPage: UnsafeMutableRawPointer? { page }
+
+    func willEnter(_ vm: VirtualMachine) {
+        if mapped { store(from: vm.vcpu, interruptPending: vm.interruptWaitsForEE()) }
+    }
+
+    func didLeave(_ vm: VirtualMachine) -> UInt32 {
+        mapped ? load(into: vm.vcpu) : 0
+    }
+
+    /// The guest kernel's patched sequences mark themselves critical;
+    /// interrupts that MSR[EE] masks wait until they are done.
+    func defersInterrupt(_ vector: InterruptVector, _ vm: VirtualMachine) -> Bool {
+        guard mapped, vm.vcpu.msr & MSR.pr == 0 else { return false }
+        switch vector {
+        case .external, .decrementer, .fixedInterval, .doorbell, .performanceMonitor:
+            return inCriticalSection(r1: vm.hardware.gpr[1])
+        default:
+            return false
+        }
+    }
+
+    func handleExit(_ reason: StopReason, pc: UInt32, _ vm: VirtualMachine) -> ExitDisposition {
+        switch reason {
+        case .systemCall where vm.vcpu.msr & MSR.pr == 0 && vm.hardware.gpr[0] == Self.magicR0:
+            vm.profile?.record(pc: pc &- 4, class: .hypercall)
+            if hypercall(vm) {
+                vm.beginWait(as: .hypercall)
+            } else {
+                vm.account(.hypercall)
+            }
+            return .handled
+        case .tlbMiss(let address, let access)
+            where access != .execute && effectiveAddress == address & 0xFFFF_F000 && vm.vcpu.msr & (MSR.pr | MSR.ds) == 0:
+            // The magic page, for the guest kernel, whatever the guest TLB says (KVM's kvmppc_map_magic).
+            // Its entry has the shadow ID of guest address space 0, as KVM's does, so the page exists
+            // there only: in address space 1 the guest TLB decides (mapping it there would only miss again).
+            vm.shadow.installVMMPage(at: address & 0xFFFF_F000, writable: true)
+            vm.hardware.flushTLB()
+            vm.account(.dtlbVirt)
+            vm.profile?.record(pc: pc, class: .dtlbmiss)
+            return .handled
+        default:
+            return .notHandled
+        }
+    }
+
+    /// A KVM hypercall, as `kvmppc_kvm_pv` answers it: status in r3, a
+    /// value in r4. Returns true when the vCPU now idles (EV_IDLE).
+    func hypercall(_ vm: VirtualMachine) -> Bool {
+        let hardware = vm.hardware
+        var status = Self.success, value: UInt32 = 0, idles = false
+        switch hardware.gpr[11] {
+        case Self.features:
+            value = Self.featureMagicPage
+        case Self.mapMagicPage:
+            map(physical: hardware.gpr[3], effective: hardware.gpr[4])
+            value = Self.magicPageFeatures
+            // The guest's registers now live in the page too.
+            store(from: vm.vcpu, interruptPending: vm.interruptWaitsForEE())
+        case Self.idle:
+            vm.vcpu.waiting = true
+            idles = true
+        default:
+            status = Self.unimplemented
+        }
+        hardware.gpr[3] = status
+        hardware.gpr[4] = value
+        return idles
+    }
 
     var mapped: Bool { effectiveAddress != nil }
 
@@ -122,16 +197,16 @@ final class Paravirtualization {
     func inCriticalSection(r1: UInt32) -> Bool { long(Field.critical) == r1 }
 }
 
-/// The hardware's view of physical memory under the VMM: guest RAM, and in
-/// `pv` mode the magic page, nothing else. Devices are the VMM's to emulate,
+/// The hardware's view of physical memory under the VMM: guest RAM, and the
+/// VMM's page (pv's magic page, bt's shared space), nothing else. Devices are the VMM's to emulate,
 /// so a device access never reaches them from the hardware (the shadow TLB
 /// never maps one).
 final class GuestRAMOnly: PhysicalMemory {
     let bus: PhysicalBus
-    var magicPage: UnsafeMutableRawPointer? = nil
+    var vmmPage: UnsafeMutableRawPointer? = nil
     init(_ bus: PhysicalBus) { self.bus = bus }
     func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? {
-        if physicalPage == Paravirtualization.hardwarePhysical { return magicPage }
+        if physicalPage == VirtualMachine.vmmPagePhysical { return vmmPage }
         return bus.ramPointer(physicalPage)
     }
     var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { bus.contiguousRAM }

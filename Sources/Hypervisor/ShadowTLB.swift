@@ -39,19 +39,25 @@ final class ShadowTLB {
     private var victim0 = [Int](repeating: 0, count: BookEMMU.tlb0Sets)
     private var victim1 = 0
 
+    /// Guest RAM to map execute-only (bt's traced fragments), or nil.
+    var restrictions: ShadowRestrictions? = nil
+
     /// Shadow entries written and dropped (for reports and tests).
     private(set) var installed: UInt64 = 0
     private(set) var flushes: UInt64 = 0
+    /// Execute-only shadows written (bt).
+    private(set) var tracedInstalls: UInt64 = 0
 
-    /// Hardware TLB1 entries the round robin leaves alone: the last one holds
-    /// the magic page in `pv` mode (KVM reserves one the same way).
+    /// Hardware TLB1 entries the round robin leaves alone, the last ones:
+    /// the last holds the VMM's page (pv's magic page, bt's shared space;
+    /// KVM reserves one the same way).
     let reservedTLB1: Int
-    var magicSlot: Int { hardware.tlb1Entries - 1 }
+    var vmmPageSlot: Int { hardware.tlb1Entries - 1 }
 
-    init(hardware: BookEMMU, ramSize: UInt64, reserveMagicPageEntry: Bool = false) {
+    init(hardware: BookEMMU, ramSize: UInt64, reservedTLB1: Int = 0) {
         self.hardware = hardware
         self.ramSize = ramSize
-        reservedTLB1 = reserveMagicPageEntry ? 1 : 0
+        self.reservedTLB1 = reservedTLB1
         let sizes = [BookEMMU.tlb0Sets * BookEMMU.tlb0Ways, hardware.tlb1Entries]
         origins = sizes.map { Array(repeating: -1, count: $0) }
         sources = sizes.map { Array(repeating: BookEMMU.Entry(), count: $0) }
@@ -70,7 +76,7 @@ final class ShadowTLB {
     /// Drops every shadow entry and every shadow ID.
     func flushAll() {
         dropShadows { _, _ in true }
-        if reservedTLB1 > 0 { hardware.setEntry(tlb: 1, index: magicSlot, BookEMMU.Entry()) }
+        if reservedTLB1 > 0 { hardware.setEntry(tlb: 1, index: vmmPageSlot, BookEMMU.Entry()) }
         ids = [UInt8](repeating: 0, count: ids.count)
         nextID = 1
         flushes += 1
@@ -92,6 +98,26 @@ final class ShadowTLB {
             start = UInt64(ea) & ~(size - 1)
             physical = guest.rpn + (start - UInt64(guest.epn))
         }
+        var traced = false
+        if let restrictions {
+            // bt: a traced fragment gets a shadow of its own, execute-only;
+            // elsewhere the largest page that holds no traced byte.
+            if let f = restrictions.fragment(containing: physical + (UInt64(ea) - start)), f.size < size {
+                let offset = f.start - physical
+                (tsize, size, start, physical) = (UInt32(f.size.trailingZeroBitCount - 10), f.size, start + offset, f.start)
+                traced = true
+            } else if restrictions.fragment(containing: physical + (UInt64(ea) - start)) != nil {
+                traced = true
+            } else {
+                while restrictions.overlaps(physical, size) {
+                    tsize -= 2
+                    size = 1024 << UInt64(tsize)
+                    let newStart = UInt64(ea) & ~(size - 1)
+                    physical += newStart - start
+                    start = newStart
+                }
+            }
+        }
         var shadow = BookEMMU.Entry()
         shadow.valid = true
         shadow.ts = 1
@@ -103,6 +129,11 @@ final class ShadowTLB {
             ? shadowID(space: guest.ts, pid: 0, user: user)
             : shadowID(space: guest.ts, pid: guest.tid, user: user)
         shadow.permissions = Self.userPermissions(guest.permissions, user: user)
+        if traced {
+            typealias P = BookEMMU.Permission
+            shadow.permissions &= ~(P.ur | P.uw)
+            tracedInstalls &+= 1
+        }
         let hardwareTLB: Int, slot: Int
         if tsize == 2 {
             let set = Int((ea >> 12) & 127)
@@ -120,21 +151,26 @@ final class ShadowTLB {
         return true
     }
 
-    /// Maps the magic page for the guest kernel (guest AS 0, PR 0, global):
-    /// 4 KB at `ea`, read and write, no execute, in the reserved TLB1 entry.
-    func installMagicPage(at ea: UInt32, physical: UInt64) {
+    /// Maps the VMM's page for the guest kernel (guest AS 0, PR 0, global):
+    /// 4 KB at `ea`, readable (and `writable`), no execute, in the reserved TLB1 entry.
+    func installVMMPage(at ea: UInt32, writable: Bool) {
         var e = BookEMMU.Entry()
         e.valid = true
         e.ts = 1
         e.tsize = 2
         e.epn = ea & 0xFFFF_F000
-        e.rpn = physical
-        e.wimge = 0x4  // M, as KVM maps it
+        e.rpn = VirtualMachine.vmmPagePhysical
+        e.wimge = 0x4  // M, as KVM maps the magic page
         e.tid = shadowID(space: 0, pid: 0, user: false)
         typealias P = BookEMMU.Permission
-        e.permissions = P.ur | P.uw | P.sr | P.sw
-        hardware.setEntry(tlb: 1, index: magicSlot, e)
+        e.permissions = writable ? P.ur | P.uw | P.sr | P.sw : P.ur | P.sr
+        hardware.setEntry(tlb: 1, index: vmmPageSlot, e)
         installed &+= 1
+    }
+
+    /// Removes the VMM's page from the hardware TLB.
+    func removeVMMPage() {
+        if reservedTLB1 > 0 { hardware.setEntry(tlb: 1, index: vmmPageSlot, BookEMMU.Entry()) }
     }
 
     /// Guest permissions as the hardware must enforce them with MSR[PR] = 1:
@@ -152,6 +188,33 @@ final class ShadowTLB {
     @discardableResult
     func dropStale(guest: BookEMMU) -> Bool {
         dropShadows { origin, source in guest.entry(tlb: origin >> 16, index: origin & 0xFFFF) != source }
+    }
+
+    /// Drops the shadows that map any byte of guest RAM in [start, start + size)
+    /// (a fragment's tracing changed). Returns whether any hardware entry changed.
+    @discardableResult
+    func dropMapping(physical start: UInt64, size: UInt64) -> Bool {
+        var changed = false
+        for tlb in 0...1 {
+            for i in origins[tlb].indices where origins[tlb][i] >= 0 {
+                let e = hardware.entry(tlb: tlb, index: i)
+                guard e.valid, e.rpn < start + size, start < e.rpn + e.pageSize else { continue }
+                hardware.setEntry(tlb: tlb, index: i, BookEMMU.Entry())
+                origins[tlb][i] = -1
+                changed = true
+            }
+        }
+        return changed
+    }
+
+    /// The shadows in hardware TLB1 now (for `--bt-log`): (EA, size, physical, execute-only).
+    func tlb1Layout() -> [(ea: UInt32, size: UInt64, physical: UInt64, traced: Bool)] {
+        typealias P = BookEMMU.Permission
+        return origins[1].indices.compactMap { i in
+            let e = hardware.entry(tlb: 1, index: i)
+            guard e.valid, origins[1][i] >= 0 else { return nil }
+            return (e.epn, e.pageSize, e.rpn, e.permissions & (P.ur | P.uw) == 0)
+        }
     }
 
     /// Invalidates the hardware entries whose (guest origin, guest entry then) `stale` picks.

@@ -22,8 +22,12 @@ import Telemetry
 ///
 /// Every exit is classified and costed (`ExitTiming`, `CostModel`); the cost
 /// is added to the one modelled clock, so the guest's time base sees the
-/// slowdown exits cost it. With `paravirtual` (`--mode pv`) the VMM also
-/// offers KVM's paravirtual interface (`Paravirtualization`).
+/// slowdown exits cost it.
+///
+/// This class is the mode-neutral exit loop (entry, exit, accounting,
+/// injection, the shadow TLB). What a mode adds to trap-and-emulate is a
+/// `ModeHooks` object: `Paravirtualization` (`--mode pv`, KVM's paravirtual
+/// interface) or `BinaryTranslator` (`--mode bt`); `kvm` has none.
 /// docs/hypervisor.md describes the design.
 public final class VirtualMachine {
     public let machine: Machine
@@ -76,16 +80,34 @@ public final class VirtualMachine {
     public var cycles: UInt64 { hardware.cycles }
     public var pc: UInt32 { hardware.pc }
 
-    /// The KVM paravirtual interface (`pv` mode), nil in `kvm` mode.
-    let paravirt: Paravirtualization?
+    /// What the mode adds to trap-and-emulate; nil in `kvm` mode.
+    let hooks: ModeHooks?
+    /// The KVM paravirtual interface (`pv` mode), or nil.
+    public var paravirt: Paravirtualization? { hooks as? Paravirtualization }
+    /// The binary translator (`bt` mode), or nil.
+    public var translator: BinaryTranslator? { hooks as? BinaryTranslator }
+
+    /// Where the hardware sees the VMM's page (the pv magic page, the bt
+    /// shared space): a physical address outside guest RAM and the device
+    /// window, so no guest mapping can reach it.
+    static let vmmPagePhysical: UInt64 = 0xF_FFFF_F000
+
+    /// The modes the VMM runs: trap-and-emulate alone, with KVM's
+    /// paravirtual interface, or with the binary translator.
+    public enum Assist {
+        case none
+        case paravirtual
+        case binaryTranslation(BinaryTranslator.Configuration)
+    }
 
     /// `paravirtual`: offer the KVM PV interface (`pv` mode): the
     /// `/hypervisor` device-tree node, hypercalls and the magic page.
+    /// `assist` chooses any mode (it wins over `paravirtual`).
     /// `ramGuardBytes`: inaccessible host address space around guest RAM
     /// (tests: a host access outside guest RAM then kills the process).
     public init(ramSize: UInt64, ramGuardBytes: UInt64 = 0, disk: BlockImage? = nil, tlb1Entries: Int = 16,
                 hardwareTLB1Entries: Int = 16, costModel: CostModel = .p2020, paravirtual: Bool = false,
-                transmit: @escaping (UInt8) -> Void) {
+                assist: Assist? = nil, transmit: @escaping (UInt8) -> Void) {
         machine = Machine(ramSize: ramSize, ramGuardBytes: ramGuardBytes, disk: disk, tlb1Entries: tlb1Entries,
                           transmit: transmit)
         vcpu = machine.core
@@ -93,22 +115,27 @@ public final class VirtualMachine {
         interruptController = machine.board.mpic.output
         let mmu = BookEMMU(tlb1Entries: hardwareTLB1Entries)
         let memory = GuestRAMOnly(machine.board.bus)
-        paravirt = paravirtual ? Paravirtualization() : nil
-        memory.magicPage = paravirt?.page
+        switch assist ?? (paravirtual ? .paravirtual : .none) {
+        case .none: hooks = nil
+        case .paravirtual: hooks = Paravirtualization()
+        case .binaryTranslation(let configuration): hooks = BinaryTranslator(configuration, ramSize: ramSize)
+        }
+        memory.vmmPage = hooks?.vmmPage
         hardware = Core(systemWith: mmu, memory: memory)
         hardware.systemMode = false
         hardware.exitOnWait = true
         hardware.cyclesPerTimeBaseTick = Machine.cyclesPerTimeBaseTick
-        shadow = ShadowTLB(hardware: mmu, ramSize: ramSize, reserveMagicPageEntry: paravirtual)
+        shadow = ShadowTLB(hardware: mmu, ramSize: ramSize, reservedTLB1: hooks?.vmmPage == nil ? 0 : 1)
         self.costModel = costModel
         costs = costModel.inMachineCycles(Double(Machine.coreFrequency))
         instructionClock = InstructionClock(cyclesPerInstruction: costs.instruction)
+        shadow.restrictions = hooks?.shadowRestrictions
     }
 
     /// Loads the guest as bare mode does, then enters it deprivileged.
     public func boot(kernel: String, initrd: String?, commandLine: String) throws(PlatformError) {
-        try machine.boot(kernel: kernel, initrd: initrd, commandLine: commandLine,
-                         hypervisor: paravirt == nil ? nil : .kvmStyle)
+        try machine.boot(kernel: kernel, initrd: initrd, commandLine: commandLine, hypervisor: hooks?.hypervisorNode)
+        hooks?.guestLoaded(kernel: kernel, self)
         loadGuestState()
     }
 
@@ -164,10 +191,15 @@ public final class VirtualMachine {
             externalWasPending = external
 
             // Inject what the guest should take now.
-            if let vector = vcpu.pendingInterrupt(), !deferredByCriticalSection(vector) {
-                hardware.pc = vcpu.takeInterrupt(vector, returnAddress: hardware.pc, executed: 0)
-                vcpu.waiting = false
-                updateHardwareContext()
+            var deferred = false
+            if let vector = vcpu.pendingInterrupt() {
+                if let hooks, hooks.defersInterrupt(vector, self) {
+                    deferred = true
+                } else {
+                    hardware.pc = vcpu.takeInterrupt(vector, returnAddress: hardware.pc, executed: 0)
+                    vcpu.waiting = false
+                    updateHardwareContext()
+                }
             }
             if vcpu.waiting {
                 // Idle: modelled time jumps to the next guest timer event.
@@ -187,12 +219,14 @@ public final class VirtualMachine {
             // Enter the guest until the next guest timer event at most.
             let untilEvent = vcpu.instructionsUntilNextTimerEvent(tb)
             let perInstruction = max(1, costs.instruction)
-            let chunk = min(limit - done, max(1, UInt64(min(Double(UInt64.max / 2), Double(untilEvent) / perInstruction))))
+            var chunk = min(limit - done, max(1, UInt64(min(Double(UInt64.max / 2), Double(untilEvent) / perInstruction))))
+            if deferred, let hooks { chunk = min(chunk, hooks.deferredRecheckInstructions) }
             let before = hardware.instructionsExecuted
-            if let pv = paravirt, pv.mapped { pv.store(from: vcpu, interruptPending: interruptWaitsForEE()) }
+            hooks?.willEnter(self)
             let reason = hardware.run(limit: chunk)
-            if let pv = paravirt, pv.mapped, pv.load(into: vcpu) & (MSR.pr | MSR.is | MSR.ds | MSR.fp) != 0 {
-                // Only a guest scribbling over its MSR in the page gets here; it gets what it wrote.
+            if let hooks, hooks.didLeave(self) & (MSR.pr | MSR.is | MSR.ds | MSR.fp) != 0 {
+                // The guest changed its MSR without exiting (pv: only a guest
+                // scribbling over its MSR in the magic page): it gets what it wrote.
                 updateHardwareContext()
             }
             hardware.cycles &+= instructionClock.extraCycles(for: hardware.instructionsExecuted &- before)
@@ -245,6 +279,13 @@ public final class VirtualMachine {
     /// Handles one exit; returns a reason when the run must stop.
     func handleExit(_ reason: StopReason) -> StopReason? {
         let pc = hardware.pc
+        if let hooks {
+            switch hooks.handleExit(reason, pc: pc, self) {
+            case .notHandled: break
+            case .handled: return nil
+            case .stop(let stop): return stop
+            }
+        }
         switch reason {
         case .privilegedInstruction(let word), .illegalInstruction(let word):
             let op = DecodeTable.sharedTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
@@ -257,14 +298,8 @@ public final class VirtualMachine {
                 account(type)
                 profile?.record(pc: pc, class: InstructionClass(op))
             }
+            hooks?.emulatedPrivileged(op, at: pc, type: type, self)
             return stop
-        case .systemCall where paravirt != nil && vcpu.msr & MSR.pr == 0 && hardware.gpr[0] == Paravirtualization.magicR0:
-            profile?.record(pc: pc &- 4, class: .hypercall)
-            if hypercall() {
-                beginWait(as: .hypercall)
-            } else {
-                account(.hypercall)
-            }
         case .systemCall:
             // Reflect `sc`: SRR0 is the instruction after it, where the hardware stopped.
             hardware.pc = vcpu.takeInterrupt(.systemCall, returnAddress: hardware.pc, executed: 0)
@@ -316,30 +351,6 @@ public final class VirtualMachine {
         hardware.cycles &+= costs.exit(type)
     }
 
-    /// A KVM hypercall (`pv` mode), as `kvmppc_kvm_pv` answers it: status
-    /// in r3, a value in r4. Returns true when the vCPU now idles (EV_IDLE).
-    func hypercall() -> Bool {
-        guard let pv = paravirt else { return false }
-        var status = Paravirtualization.success, value: UInt32 = 0, idles = false
-        switch hardware.gpr[11] {
-        case Paravirtualization.features:
-            value = Paravirtualization.featureMagicPage
-        case Paravirtualization.mapMagicPage:
-            pv.map(physical: hardware.gpr[3], effective: hardware.gpr[4])
-            value = Paravirtualization.magicPageFeatures
-            // The guest's registers now live in the page too.
-            pv.store(from: vcpu, interruptPending: interruptWaitsForEE())
-        case Paravirtualization.idle:
-            vcpu.waiting = true
-            idles = true
-        default:
-            status = Paravirtualization.unimplemented
-        }
-        hardware.gpr[3] = status
-        hardware.gpr[4] = value
-        return idles
-    }
-
     /// An interrupt MSR[EE] masks is pending (the page's int_pending).
     func interruptWaitsForEE() -> Bool {
         interruptController.externalInterruptPending || vcpu.doorbellPending
@@ -347,32 +358,11 @@ public final class VirtualMachine {
             || vcpu.timerStatus & TimerBits.tsrFIS != 0 && vcpu.timerControl & TimerBits.tcrFIE != 0
     }
 
-    /// In `pv` mode the guest kernel's patched sequences mark themselves
-    /// critical; interrupts that MSR[EE] masks wait until they are done.
-    func deferredByCriticalSection(_ vector: InterruptVector) -> Bool {
-        guard let pv = paravirt, pv.mapped, vcpu.msr & MSR.pr == 0 else { return false }
-        switch vector {
-        case .external, .decrementer, .fixedInterval, .doorbell, .performanceMonitor:
-            return pv.inCriticalSection(r1: hardware.gpr[1])
-        default:
-            return false
-        }
-    }
-
     /// A hardware TLB miss: a shadow to install (xTLBVIRT), a miss the guest
     /// must handle itself (xTLBREAL), a guest permission fault, or a device
     /// access to emulate (MMIO).
     func translationMiss(_ address: UInt32, _ access: MemoryAccess) -> (ExitType, StopReason?) {
         let fetch = access == .execute
-        if !fetch, let pv = paravirt, let magic = pv.effectiveAddress, address & 0xFFFF_F000 == magic,
-           vcpu.msr & (MSR.pr | MSR.ds) == 0 {
-            // The magic page, for the guest kernel, whatever the guest TLB says (KVM's kvmppc_map_magic).
-            // Its entry has the shadow ID of guest address space 0, as KVM's does, so the page exists
-            // there only: in address space 1 the guest TLB decides (mapping it there would only miss again).
-            shadow.installMagicPage(at: magic, physical: Paravirtualization.hardwarePhysical)
-            hardware.flushTLB()
-            return (.dtlbVirt, nil)
-        }
         let (physical, fault) = vcpu.systemTranslation(address, access)
         if physical != nil {
             let space = (fetch ? vcpu.msr & MSR.is : vcpu.msr & MSR.ds) != 0 ? UInt32(1) : 0
@@ -404,6 +394,7 @@ public final class VirtualMachine {
         hardware.timeBaseOffset = vcpu.timeBaseOffset
         if guestTLB.generation != tlbGeneration {
             shadow.dropStale(guest: guestTLB)
+            hooks?.guestTLBChanged(self)
             if op == .tlbwe { premapWrittenEntry() }
             hardware.flushTLB()
         }

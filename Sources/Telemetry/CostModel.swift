@@ -58,7 +58,9 @@ public struct CostModel: Sendable, Equatable {
     /// FP_UNAVAIL and the reflected interrupts as ISI, HCALL as EMULINST,
     /// EMUL_WRTEE as the page's EMUL_CORE (which is where 2008's KVM counted
     /// wrtee), EMUL_TLBINV as EMUL_TLBWE, EMUL_WAIT as EMUL_MTMSR (its idle
-    /// time is added as modelled time passes, not as a cost).
+    /// time is added as modelled time passes, not as a cost). ACC_VIOL, a
+    /// bt tracing fault, is an exit plus the emulation of one load or store:
+    /// DSI plus EMULINST.
     static let sequoiaMicroseconds: [ExitType: Double] = [
         .mmio: 180.5584, .dcr: 47.2000, .signal: 98.0000,
         .itlbReal: 8.4341, .itlbVirt: 21.1919, .dtlbReal: 9.3589, .dtlbVirt: 23.4096,
@@ -67,6 +69,7 @@ public struct CostModel: Sendable, Equatable {
         .emulatedMtmsr: 8.0493, .emulatedMfmsr: 8.1455, .emulatedTlbsx: 10.5791, .emulatedTlbwe: 15.5430,
         .emulatedRfi: 7.5060, .decrementer: 54.4345, .externalInterrupt: 74.5714,
         .floatingPointUnavailable: 6.5862, .hypercall: 7.4192, .emulatedWrtee: 8.0839, .emulatedTlbivax: 15.5430,
+        .accessViolation: 6.7907 + 7.4192,
     ]
 
     /// The page's mean cost of a privileged-instruction exit: the EMULINST..EMUL_RFI

@@ -5,7 +5,7 @@ import Foundation
 /// dtlbmiss, itlbmiss, ...).
 public enum InstructionClass: UInt8, CaseIterable, Sendable {
     case mfspr, wrtee, mtspr, mfmsr, rfi, mtmsr, tlbwe, tlbsx, tlbivax, tlbre, wait
-    case dtlbmiss, itlbmiss, dsi, isi, syscall, mmio, hypercall, other
+    case dtlbmiss, itlbmiss, dsi, isi, syscall, mmio, hypercall, tracing, other
 
     public var name: String { "\(self)" }
 }

@@ -40,6 +40,14 @@ public struct ExitTiming: Sendable {
         ExitType.allCases.reduce(0) { $1 == .timeInGuest ? $0 : $0 + rows[$1.rawValue].count }
     }
 
+    /// The paper's three counts (its raw exit tables): exits of trapped
+    /// privileged instructions, TLB-miss exits, tracing faults.
+    public var privilegedExits: UInt64 { ExitType.allCases.filter(\.isPrivilegedInstruction).reduce(0) { $0 + self[$1].count } }
+    public var tlbMissExits: UInt64 { ExitType.allCases.filter(\.isTLBMiss).reduce(0) { $0 + self[$1].count } }
+    public var paperSummary: String {
+        "priv-exits=\(privilegedExits) tlb-misses=\(tlbMissExits) acc-viol=\(self[.accessViolation].count)"
+    }
+
     public mutating func reset() { self = ExitTiming() }
 
     // MARK: Reports

@@ -47,6 +47,10 @@ public enum ExitType: Int, CaseIterable, Sendable, Codable {
     /// table keeps its columns).
     case emulatedWrtee
     case emulatedTlbivax
+    /// A guest load or store to a page the binary translator traces (`bt`
+    /// mode: execute-only shadow), emulated by the VMM: the paper's "Acc.
+    /// Viol." exits, its tracing page faults.
+    case accessViolation
     case timeInGuest
 
     /// The name in KVM's tables.
@@ -78,6 +82,7 @@ public enum ExitType: Int, CaseIterable, Sendable, Codable {
         case .hypercall: "HCALL"
         case .emulatedWrtee: "EMUL_WRTEE"
         case .emulatedTlbivax: "EMUL_TLBINV"
+        case .accessViolation: "ACC_VIOL"
         case .timeInGuest: "TIMEINGUEST"
         }
     }
@@ -85,6 +90,14 @@ public enum ExitType: Int, CaseIterable, Sendable, Codable {
     public init?(name: String) {
         guard let t = ExitType.allCases.first(where: { $0.name == name }) else { return nil }
         self = t
+    }
+
+    /// TLB-miss exits (the paper's "TLB misses").
+    public var isTLBMiss: Bool {
+        switch self {
+        case .itlbReal, .itlbVirt, .dtlbReal, .dtlbVirt: true
+        default: false
+        }
     }
 
     /// Exits caused by executing a privileged instruction (the paper's "privileged exits").

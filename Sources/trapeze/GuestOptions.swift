@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import Hypervisor
@@ -14,6 +17,44 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Entries of the guest's TLB1 (16 as on the P2020).") var tlb1Entries: Int = 16
     @Option(help: "Cost model for modelled time: p2020, sequoia440, or a JSON profile file (docs/cost-model.md).")
     var costModel: String = "p2020"
+    @Option(help: "bt: the translator's policy: in-place (uniform traced fragments of --bt-fragment) or adapt-pr (adaptive page resizing).")
+    var bt: String = BinaryTranslator.Configuration.Policy.adaptPR.rawValue
+    @Option(help: "bt: traced fragment size for in-place, shortest page for adapt-pr (4K, 16K, 64K, ... 256M).")
+    var btFragment: String = "64K"
+    @Option(help: "bt: privileged-instruction exits of one guest PC before it is patched.")
+    var btThreshold: Int = BinaryTranslator.Configuration().threshold
+    @Option(help: "bt: the kernel data section the translation cache steals pages from (default: __bug_table, else the largest).")
+    var btCacheSection: String?
+    @Option(help: "bt: write the traced fragments and the hardware TLB1 over time to this file.")
+    var btLog: String?
+
+    /// The translator's configuration from the --bt options.
+    func translatorConfiguration() throws -> BinaryTranslator.Configuration {
+        var c = BinaryTranslator.Configuration()
+        guard let policy = BinaryTranslator.Configuration.Policy(rawValue: bt) else {
+            throw ValidationError("unknown --bt policy '\(bt)' (\(BinaryTranslator.Configuration.Policy.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        c.policy = policy
+        guard let size = Self.pageSize(btFragment) else {
+            throw ValidationError("--bt-fragment must be an e500 page size from 4K to 256M (4K, 16K, 64K, 256K, 1M, 4M, 16M, 64M, 256M)")
+        }
+        c.fragmentSize = size
+        guard btThreshold >= 0 && btThreshold <= 1_000_000_000 else { throw ValidationError("--bt-threshold must be 0 to 10^9") }
+        c.threshold = btThreshold
+        c.cacheSection = btCacheSection
+        return c
+    }
+
+    /// "64K", "1M": a page size of the e500's TLB1 (4 KB times a power of 4), up to 256 MB.
+    static func pageSize(_ text: String) -> UInt64? {
+        let upper = text.uppercased()
+        let (digits, unit): (Substring, UInt64) = upper.hasSuffix("K") ? (upper.dropLast(), 1 << 10)
+            : upper.hasSuffix("M") ? (upper.dropLast(), 1 << 20) : (Substring(upper), 1)
+        guard let n = UInt64(digits), n > 0, n <= 1 << 30 else { return nil }
+        let size = n * unit
+        guard size >= 4096, size <= 256 << 20, size & (size - 1) == 0, (size.trailingZeroBitCount - 12) % 2 == 0 else { return nil }
+        return size
+    }
 
     static let workloads = ["boot", "echo-spawn", "find", "shell"]
 
@@ -41,6 +82,7 @@ struct GuestOptions: ParsableArguments {
             throw ValidationError("-m must be a multiple of 64 between 64 and 3072 MB")
         }
         guard (1...64).contains(tlb1Entries) else { throw ValidationError("--tlb1-entries must be 1 to 64") }
+        _ = try translatorConfiguration()
     }
 
     /// Kernel and initrd: the given ones, or the project's guest image, built on first use.
@@ -86,9 +128,18 @@ struct GuestOptions: ParsableArguments {
                 }
                 try machine.boot(kernel: kernelPath, initrd: initrdPath, commandLine: commandLine)
                 return BareSystem(machine: machine, kernelPath: kernelPath)
-            case .kvm, .pv:
+            case .kvm, .pv, .bt:
+                var assist = VirtualMachine.Assist.none
+                if mode == .pv { assist = .paravirtual }
+                if mode == .bt {
+                    do { assist = .binaryTranslation(try translatorConfiguration()) } catch { throw CLIError(error) }
+                }
                 let vm = VirtualMachine(ramSize: memory << 20, disk: disk, tlb1Entries: tlb1Entries, costModel: costs,
-                                        paravirtual: mode == .pv) { console.output($0) }
+                                        assist: assist) { console.output($0) }
+                if let btLog, let translator = vm.translator {
+                    guard let file = fopen(btLog, "w") else { throw CLIError("cannot write \(btLog)") }
+                    translator.log = { line in fputs(line + "\n", file); fflush(file) }
+                }
                 try vm.boot(kernel: kernelPath, initrd: initrdPath, commandLine: commandLine)
                 return VirtualizedSystem(vm: vm, mode: mode, kernelPath: kernelPath)
             }

@@ -7,7 +7,7 @@ import Telemetry
 
 /// How the guest runs (`--mode`).
 enum Mode: String, CaseIterable, ExpressibleByArgument {
-    case bare, kvm, pv
+    case bare, kvm, pv, bt
 
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
 }
@@ -53,7 +53,8 @@ final class BareSystem: GuestSystem {
     func setTraceHook(_ hook: ((UInt32, UInt32) -> Void)?) { machine.core.traceHook = hook }
 }
 
-/// `kvm`: trap-and-emulate under the VMM; `pv`: the same with the KVM paravirtual interface.
+/// `kvm`: trap-and-emulate under the VMM; `pv`: the same with the KVM
+/// paravirtual interface; `bt`: the same with the binary translator.
 final class VirtualizedSystem: GuestSystem {
     let vm: VirtualMachine
     let kernelPath: String

@@ -22,7 +22,7 @@ struct RunCommand: ParsableCommand {
             """)
 
     @OptionGroup var guest: GuestOptions
-    @Option(help: "How the guest runs: bare (owns the core), kvm (trap-and-emulate under the VMM), pv (kvm plus the KVM paravirtual interface).")
+    @Option(help: "How the guest runs: bare (owns the core), kvm (trap-and-emulate under the VMM), pv (kvm plus the KVM paravirtual interface), bt (kvm plus the binary translator).")
     var mode: Mode = .bare
     @Option(help: "Guest workload: boot, echo-spawn, find, shell (adds trapeze.workload=NAME).") var workload: String?
     @Option(help: "Stop successfully when the console prints this text.") var until: String?
@@ -31,9 +31,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "With --trace: each instruction is followed by the registers before it, in the layout of QEMU's -d cpu (bare mode).")
     var traceRegisters = false
     @Option(help: "Write the device tree blob given to the guest to this file.") var dumpDtb: String?
-    @Option(help: "kvm, pv: write exit-timing statistics into this directory (vm0_vcpu0_timing and .json).")
+    @Option(help: "kvm, pv, bt: write exit-timing statistics into this directory (vm0_vcpu0_timing and .json).")
     var exitTiming: String?
-    @Option(help: "kvm, pv: write the exits by instruction class and guest PC to this file.")
+    @Option(help: "kvm, pv, bt: write the exits by instruction class and guest PC to this file.")
     var exitProfile: String?
     @Option(help: "ELF file whose symbols name guest PCs in --exit-profile (default: the kernel).")
     var symbols: String?
@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--trace-registers needs --trace in bare mode")
         }
         if mode == .bare && (exitTiming != nil || exitProfile != nil) {
-            throw ValidationError("--exit-timing and --exit-profile need a virtualized mode (--mode kvm or pv)")
+            throw ValidationError("--exit-timing and --exit-profile need a virtualized mode (--mode kvm, pv or bt)")
         }
     }
 
@@ -98,8 +98,9 @@ struct RunCommand: ParsableCommand {
         var summary = String(format: "trapeze: mode=%@ instructions=%llu modelled=%.3fs wall=%.3fs mips=%.1f",
                              mode.rawValue, instructions, system.modelledSeconds, seconds,
                              Double(instructions) / max(seconds, 1e-9) / 1e6)
-        if let vm { summary += " exits=\(vm.timing.totalExits)" }
+        if let vm { summary += " exits=\(vm.timing.totalExits) " + vm.timing.paperSummary }
         printError(summary)
+        if let translator = vm?.translator { printError("trapeze: bt: " + translator.statistics.summary) }
         if let vm { writeReports(vm, kernelPath: system.kernelPath) }
         return status
     }

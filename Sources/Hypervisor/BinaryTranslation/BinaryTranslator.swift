@@ -1,0 +1,358 @@
+import E500
+import Platform
+import PowerISA
+import Telemetry
+
+/// `bt` mode: host-side adaptive in-place binary translation of an
+/// unmodified guest (the paper in ../shared/seeds/003, Sections 3, 4 and
+/// 4.1; docs/binary-translation.md maps its sections to these files).
+///
+/// On top of trap-and-emulate, the translator
+/// - counts privileged-instruction exits per guest PC (`monitor`); a kernel
+///   PC that exits more than `threshold` times becomes a **patch site**;
+/// - rewrites the site in place in guest memory (`Translation`): `mfmsr`,
+///   `mfspr`, `mtspr` of side-effect-free SPRs become one load or store into
+///   the **shared space** (`SharedSpace`, the top 4 KB), `wrteei`, `wrtee`
+///   and `mtmsr` a branch into the **translation cache** (`TranslationCache`,
+///   pages stolen from a kernel data section);
+/// - traces what it changed (`Tracing.swift`): the fragments of guest RAM
+///   holding sites or stolen pages are shadowed execute-only, and every guest
+///   load or store there exits and is emulated against the original contents;
+/// - resizes traced fragments adaptively (`adapt-pr`, Section 4.1).
+public final class BinaryTranslator: ModeHooks {
+    public struct Configuration: Sendable, Equatable {
+        public enum Policy: String, Sendable, CaseIterable {
+            /// Patching and tracing in uniform fragments of `fragmentSize`, no resizing.
+            case inPlace = "in-place"
+            /// Adaptive page resizing (the default).
+            case adaptPR = "adapt-pr"
+        }
+        public var policy: Policy = .adaptPR
+        /// Exits of one PC before it is patched.
+        public var threshold = 16
+        /// in-place: the size of every traced fragment; adapt-pr: the
+        /// shortest page a burst splits down to (the paper's 64 KB).
+        public var fragmentSize: UInt64 = 64 << 10
+        /// adapt-pr: more tracing faults than this on one fragment within
+        /// one window is a burst or a scan.
+        public var burstFaults = 5000
+        /// adapt-pr: the window (modelled seconds) for bursts, merges and the decay of T.
+        public var windowSeconds = 0.1
+        /// adapt-pr: how much each fragment's threshold T decays per window.
+        public var decayPerWindow = 500
+        /// The kernel section to steal translation-cache pages from (nil: `KernelSections.stealCandidates`).
+        public var cacheSection: String? = nil
+        /// At most this many pages are stolen.
+        public var cachePages = 16
+        /// Pages to use for the translation cache instead of stealing from
+        /// the kernel's sections (tests; a region the guest leaves alone).
+        public var cacheRegion: CacheRegion? = nil
+        public struct CacheRegion: Sendable, Equatable {
+            public var ea: UInt32, physical: UInt64, pages: Int
+            public init(ea: UInt32, physical: UInt64, pages: Int) { (self.ea, self.physical, self.pages) = (ea, physical, pages) }
+        }
+        public init() {}
+    }
+
+    /// What the translator did (for reports and tests).
+    public struct Statistics: Sendable, Equatable {
+        public var sitesPatched = 0, sitesUnpatched = 0, sitesRetranslated = 0
+        public var singleInstruction = 0, multiInstruction = 0
+        public var fragmentsTraced = 0, fragmentsUntraced = 0, fragmentsRetraced = 0
+        public var splits = 0, merges = 0
+        public var tracingFaults: UInt64 = 0
+        public var sitesRejected = 0
+        public var sharedSpaceLost = false
+        public var translationCacheBytes = 0, stolenPages = 0
+        /// Bytes of the shared space in use: the slots of its layout.
+        public var sharedSpaceBytes: Int { SharedSpace.Slot.firstSPR + 4 * SharedSpace.mirrored.count }
+
+        /// One line for the end of a run.
+        public var summary: String {
+            "sites patched=\(sitesPatched) (single=\(singleInstruction) multi=\(multiInstruction)) unpatched=\(sitesUnpatched)"
+                + " rejected=\(sitesRejected) fragments traced=\(fragmentsTraced) untraced=\(fragmentsUntraced)"
+                + " retraced=\(fragmentsRetraced) splits=\(splits) merges=\(merges) tracing-faults=\(tracingFaults)"
+                + " cache=\(translationCacheBytes)B in \(stolenPages) stolen pages shared=\(sharedSpaceBytes)B"
+                + (sharedSpaceLost ? " shared-space-lost" : "")
+        }
+    }
+
+    public let configuration: Configuration
+    public internal(set) var statistics = Statistics()
+    let shared = SharedSpace()
+    let tracing = ShadowRestrictions()
+    var cache = TranslationCache(candidates: [])
+    let ramSize: UInt64
+
+    /// A patched instruction.
+    struct Site {
+        let ea: UInt32
+        let physical: UInt64
+        let original: UInt32
+        let patched: UInt32
+        let op: Opcode
+        let exitType: ExitType
+        /// The translation's first word (multi-instruction translations).
+        let translation: UInt32?
+    }
+    /// Patch sites by guest physical address, and by physical page.
+    var sites: [UInt64: Site] = [:]
+    var sitesByPage: [UInt64: Set<UInt64>] = [:]
+    /// The `twi` words of translations: what each asks, for which site, with which scratch registers.
+    var translationTraps: [UInt32: (site: UInt64, kind: Translation.TrapKind, scratch: [Int])] = [:]
+    /// Translation start (EA) to site, for faults on the shared space from a translation.
+    var translationStarts: [UInt32: UInt64] = [:]
+
+    /// Privileged-instruction exits per guest kernel PC.
+    var monitor: [UInt32: Int] = [:]
+    /// PCs the translator cannot patch (their instruction has no translation).
+    var rejected: Set<UInt32> = []
+    /// Once the guest maps the shared space's page itself, nothing is patched.
+    var sharedSpaceActive = true
+    /// Whether the shared space holds the vCPU's state (after the first patch).
+    var sharing = false
+
+    /// adapt-pr bookkeeping (`Tracing.swift`).
+    var fragmentStates: [UInt64: FragmentState] = [:]
+    var untraced: [UInt64: UntracedRegion] = [:]
+    var privilegedExitsByRegion: [UInt64: Int] = [:]
+    var windowEnd: UInt64 = 0
+    var windowCycles: UInt64 = 0
+
+    /// `--bt-log`: one line per change of the traced fragments and, every
+    /// window, the hardware TLB1 (the paper's Figure 8).
+    public var log: ((String) -> Void)? = nil
+
+    static func sizeName(_ size: UInt64) -> String {
+        size >= 1 << 20 ? "\(size >> 20)M" : "\(size >> 10)K"
+    }
+
+    func logFragments(_ vm: VirtualMachine) {
+        guard let log else { return }
+        let list = tracing.fragments.map { String(format: "%09llx+", $0.start) + Self.sizeName($0.size) }
+        log(String(format: "%.6f fragments ", vm.modelledSeconds) + (list.isEmpty ? "-" : list.joined(separator: " ")))
+    }
+
+    func logTLB1(_ vm: VirtualMachine) {
+        guard let log else { return }
+        let list = vm.shadow.tlb1Layout().sorted { $0.ea < $1.ea }.map {
+            String(format: "%08x+", $0.ea) + Self.sizeName($0.size) + ($0.traced ? ":x" : ":rwx")
+        }
+        log(String(format: "%.6f tlb1 ", vm.modelledSeconds) + (list.isEmpty ? "-" : list.joined(separator: " ")))
+    }
+
+    public init(_ configuration: Configuration, ramSize: UInt64) {
+        self.configuration = configuration
+        self.ramSize = ramSize
+        windowCycles = UInt64(configuration.windowSeconds * Double(Machine.coreFrequency))
+        windowEnd = windowCycles
+        if let region = configuration.cacheRegion {
+            cache = TranslationCache(candidates: (0..<region.pages).map {
+                (region.ea &+ UInt32($0 * 4096), region.physical + UInt64($0 * 4096))
+            })
+        }
+    }
+
+    // MARK: Hooks
+
+    var vmmPage: UnsafeMutableRawPointer? { shared.page }
+    var shadowRestrictions: ShadowRestrictions? { tracing }
+
+    func guestLoaded(kernel: String, _ vm: VirtualMachine) {
+        guard configuration.cacheRegion == nil else { return }
+        let sections = KernelSections(path: kernel)
+        cache = TranslationCache(sections: sections.stealCandidates(preferred: configuration.cacheSection),
+                                 pageLimit: configuration.cachePages)
+    }
+
+    func willEnter(_ vm: VirtualMachine) {
+        if sharing { shared.store(from: vm.vcpu, interruptPending: vm.interruptWaitsForEE()) }
+    }
+
+    func didLeave(_ vm: VirtualMachine) -> UInt32 {
+        sharing ? shared.load(into: vm.vcpu) : 0
+    }
+
+    /// No interrupt lands inside a translation: its scratch words would be
+    /// reused by the handler. It finishes within a few instructions.
+    func defersInterrupt(_ vector: InterruptVector, _ vm: VirtualMachine) -> Bool {
+        cache.page(atEA: vm.hardware.pc) != nil && vm.vcpu.msr & MSR.pr == 0
+    }
+
+    var deferredRecheckInstructions: UInt64 { 16 }
+
+    func handleExit(_ reason: StopReason, pc: UInt32, _ vm: VirtualMachine) -> ExitDisposition {
+        switch reason {
+        case .storageViolation(let address, let access) where access != .execute:
+            return tracingFault(address, access, pc: pc, vm)
+        case .trap:
+            guard let request = translationTraps[pc], let site = sites[request.site] else { return .notHandled }
+            for (n, r) in request.scratch.enumerated() { vm.hardware.gpr[r] = shared.word(Translation.scratchSlot(n)) }
+            switch request.kind {
+            case .deliver:
+                vm.hardware.pc = site.ea &+ 4
+                vm.account(site.exitType)
+                vm.profile?.record(pc: site.ea, class: InstructionClass(site.op))
+                return .handled
+            case .emulateOriginal:
+                return emulateOriginal(site, vm)
+            }
+        case .tlbMiss(let address, let access) where access != .execute && address & 0xFFFF_F000 == SharedSpace.effectiveAddress:
+            // A translation reaching the shared space (the guest's own accesses there are the guest TLB's).
+            let site: Site?
+            if let s = sites.values.first(where: { $0.ea == pc && $0.translation == nil }) { site = s }
+            else if let start = translationStarts[pc] { site = sites[start] }
+            else { return .notHandled }
+            guard let site else { return .notHandled }
+            if vm.vcpu.msr & (MSR.pr | MSR.ds) == 0 && sharedSpaceActive {
+                vm.shadow.installVMMPage(at: SharedSpace.effectiveAddress, writable: true)
+                vm.hardware.flushTLB()
+                vm.account(.dtlbVirt)
+                vm.profile?.record(pc: pc, class: .dtlbmiss)
+                return .handled
+            }
+            // Not the guest kernel's address space 0: the shared space is not there, so emulate the original.
+            vm.hardware.pc = site.ea
+            return emulateOriginal(site, vm)
+        default:
+            return .notHandled
+        }
+    }
+
+    func emulatedPrivileged(_ op: Opcode, at pc: UInt32, type: ExitType, _ vm: VirtualMachine) {
+        let vcpu = vm.vcpu
+        // Guest kernel code in address space 0 only: the shared space is mapped there.
+        guard vcpu.msr & (MSR.pr | MSR.is) == 0, sharedSpaceActive else { return }
+        let count = monitor[pc, default: 0] &+ 1
+        monitor[pc] = count
+        if configuration.policy == .adaptPR { notePrivilegedExit(pc, vm) }
+        guard count > configuration.threshold, !rejected.contains(pc) else { return }
+        if !patch(pc, vm) { rejected.insert(pc); statistics.sitesRejected += 1 }
+    }
+
+    func guestTLBChanged(_ vm: VirtualMachine) {
+        guard sharedSpaceActive, guestMapsSharedSpace(vm.guestTLB) else { return }
+        // The guest uses the top page itself: every translation reaching the
+        // shared space goes (there is no other place a 16-bit displacement
+        // with rA = 0 reaches that the guest kernel leaves alone).
+        sharedSpaceActive = false
+        statistics.sharedSpaceLost = true
+        for site in Array(sites.values) { unpatch(site, vm) }
+        vm.shadow.removeVMMPage()
+        vm.hardware.flushTLB()
+        sharing = false
+    }
+
+    func guestMapsSharedSpace(_ tlb: BookEMMU) -> Bool {
+        let ea = SharedSpace.effectiveAddress
+        for i in 0..<tlb.tlb1Entries {
+            let e = tlb.entry(tlb: 1, index: i)
+            if e.valid && e.ts == 0 && ea & e.pageMask == e.epn { return true }
+        }
+        let set = Int((ea >> 12) & 127)
+        for way in 0..<BookEMMU.tlb0Ways {
+            let e = tlb.entry(tlb: 0, index: set * BookEMMU.tlb0Ways + way)
+            if e.valid && e.ts == 0 && ea & e.pageMask == e.epn { return true }
+        }
+        return false
+    }
+
+    // MARK: Patching
+
+    /// Patches the instruction at kernel PC `pc`; false when it cannot be.
+    func patch(_ pc: UInt32, _ vm: VirtualMachine) -> Bool {
+        let (physical, _) = vm.vcpu.systemTranslation(pc, .execute)
+        guard let physical, physical + 4 <= ramSize, sites[physical] == nil,
+              cache.page(containing: physical) == nil else { return false }
+        if configuration.policy == .adaptPR && !mayTrace(physical) { return true }   // untraced: not yet again
+        let ram = vm.board.ram
+        let original = UInt32(bigEndian: ram.base.load(fromByteOffset: Int(physical), as: UInt32.self))
+        let op = DecodeTable.shared.decode(original)
+        let type = VirtualMachine.exitType(of: op)
+        var translationStart: UInt32? = nil
+        let patched: UInt32
+        if let single = Translation.single(op, original) {
+            patched = single
+            statistics.singleInstruction += 1
+        } else if var code = Translation.multiple(op, original) {
+            guard let (page, offset) = cache.allocate(words: code.words.count, near: pc, ram: ram, steal: { steal($0, vm) })
+            else { return false }
+            let start = page.ea &+ UInt32(offset)
+            let last = code.words.count - 1
+            guard let back = Translation.branch(from: start &+ UInt32(4 * last), to: pc &+ 4),
+                  let there = Translation.branch(from: pc, to: start) else { return false }
+            code.words[last] = back
+            for (n, w) in code.words.enumerated() {
+                page.image.withUnsafeMutableBytes { $0.storeBytes(of: w.bigEndian, toByteOffset: offset + 4 * n, as: UInt32.self) }
+                ram.base.storeBytes(of: w.bigEndian, toByteOffset: Int(page.physical) + offset + 4 * n, as: UInt32.self)
+            }
+            for (index, kind) in code.traps {
+                translationTraps[start &+ UInt32(4 * index)] = (physical, kind, code.scratch)
+            }
+            translationStarts[start] = physical
+            translationStart = start
+            patched = there
+            statistics.multiInstruction += 1
+            statistics.translationCacheBytes = cache.bytesUsed
+        } else {
+            return false
+        }
+        trace(physical, vm)
+        sites[physical] = Site(ea: pc, physical: physical, original: original, patched: patched, op: op,
+                               exitType: type, translation: translationStart)
+        sitesByPage[physical & ~0xFFF, default: []].insert(physical)
+        ram.base.storeBytes(of: patched.bigEndian, toByteOffset: Int(physical), as: UInt32.self)
+        statistics.sitesPatched += 1
+        if !sharing {
+            sharing = true
+            shared.store(from: vm.vcpu, interruptPending: vm.interruptWaitsForEE())
+        }
+        return true
+    }
+
+    /// Puts the original instruction back (the guest wrote to the site, or
+    /// its fragment is untraced). With `keepRAM` the guest's own new word stays.
+    func unpatch(_ site: Site, _ vm: VirtualMachine, keepRAM: Bool = false) {
+        if !keepRAM {
+            vm.board.ram.base.storeBytes(of: site.original.bigEndian, toByteOffset: Int(site.physical), as: UInt32.self)
+        }
+        sites[site.physical] = nil
+        sitesByPage[site.physical & ~0xFFF]?.remove(site.physical)
+        if sitesByPage[site.physical & ~0xFFF]?.isEmpty == true { sitesByPage[site.physical & ~0xFFF] = nil }
+        if let start = site.translation {
+            translationStarts[start] = nil
+            for (ea, request) in translationTraps where request.site == site.physical { translationTraps[ea] = nil }
+        }
+        monitor[site.ea] = 0
+        statistics.sitesUnpatched += 1
+    }
+
+    /// Takes a page for the translation cache: its data moves into the VMM
+    /// and the page is traced from now on.
+    func steal(_ page: TranslationCache.Page, _ vm: VirtualMachine) {
+        let ram = vm.board.ram
+        page.image.withUnsafeBytes { ram.base.advanced(by: Int(page.physical)).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
+        statistics.stolenPages += 1
+        addFragment(.init(start: page.physical, size: 4096), vm, threshold: .max)
+    }
+
+    /// Emulates a site's original instruction at the site (a translation
+    /// asked for it, or the shared space is not mapped in this context).
+    func emulateOriginal(_ site: Site, _ vm: VirtualMachine) -> ExitDisposition {
+        let ram = vm.board.ram
+        vm.hardware.pc = site.ea
+        ram.base.storeBytes(of: site.original.bigEndian, toByteOffset: Int(site.physical), as: UInt32.self)
+        let (stop, waited) = vm.emulate(op: site.op)
+        if sites[site.physical] != nil {
+            ram.base.storeBytes(of: site.patched.bigEndian, toByteOffset: Int(site.physical), as: UInt32.self)
+        }
+        if waited {
+            vm.beginWait()
+            vm.profile?.record(pc: site.ea, class: .wait)
+        } else {
+            vm.account(site.exitType)
+            vm.profile?.record(pc: site.ea, class: InstructionClass(site.op))
+        }
+        return stop.map { .stop($0) } ?? .handled
+    }
+}

@@ -1,0 +1,85 @@
+import E500
+
+/// The shared space of `bt` mode (paper Section 3): a 4 KB page of the VMM
+/// at the top of the guest's effective address space (0xfffff000; Linux's
+/// fixmap ends just below it), mapped for the guest kernel's context only
+/// (guest AS 0, PR 0), where the vCPU registers a translation reads or
+/// writes live while the guest runs. A patched `mfspr rD, SRR0` is
+/// `lwz rD, -4096 + offset(0)`: rA = 0 and a negative 16-bit displacement
+/// reach the page without a base register.
+///
+/// The VMM writes the vCPU's values into the page before each entry and
+/// takes the writable ones back after each exit, so the vCPU stays the one
+/// copy of the guest's state everywhere else.
+final class SharedSpace {
+    static let effectiveAddress: UInt32 = 0xFFFF_F000
+
+    /// The page's layout: one big-endian word per register.
+    enum Slot {
+        static let msr = 0, interruptPending = 4
+        /// Scratch words for the translations' temporary registers.
+        static let scratch0 = 8, scratch1 = 12
+        /// A constant: the MSR bits an `mtmsr` translation may not change itself.
+        static let mtmsrTrapMask = 16
+        /// The mirrored SPRs from here on, in `mirrored` order.
+        static let firstSPR = 64
+    }
+
+    /// SPRs a translation may read or write through the page: their access
+    /// has no side effect at that moment (SPRG0-9, the save/restore pairs,
+    /// DEAR, ESR, the MAS registers), and two read-only ones (PID, PIR).
+    /// A write to PID changes the guest's context (not mirrored for writes).
+    static let mirrored: [Int] = [
+        SPR.sprg0, SPR.sprg1, SPR.sprg2, SPR.sprg3, SPR.sprg4, 277, 278, SPR.sprg7, SPR.sprg8, SPR.sprg9,
+        SPR.srr0, SPR.srr1, SPR.csrr0, SPR.csrr1, SPR.mcsrr0, SPR.mcsrr1, SPR.dsrr0, SPR.dsrr1,
+        SPR.dear, SPR.esr,
+        SPR.mas0, SPR.mas1, SPR.mas2, SPR.mas3, SPR.mas4, SPR.mas6, SPR.mas7,
+        SPR.pid, SPR.pir,
+    ]
+    static let readOnly: Set<Int> = [SPR.pid, SPR.pir]
+
+    /// Byte offset of SPR `n` in the page, or nil when it is not mirrored.
+    static let offsetOfSPR: [Int: Int] = Dictionary(uniqueKeysWithValues:
+        mirrored.enumerated().map { ($0.element, Slot.firstSPR + 4 * $0.offset) })
+
+    /// The displacement of a page offset as a load or store with rA = 0 encodes it.
+    static func displacement(_ offset: Int) -> Int64 { Int64(offset) - 4096 }
+
+    let page: UnsafeMutableRawPointer
+
+    init() {
+        page = .allocate(byteCount: 4096, alignment: 4096)
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        setWord(Slot.mtmsrTrapMask, ~(MSR.ee | MSR.me | MSR.ri))
+    }
+
+    deinit { page.deallocate() }
+
+    func word(_ offset: Int) -> UInt32 { UInt32(bigEndian: page.load(fromByteOffset: offset, as: UInt32.self)) }
+    func setWord(_ offset: Int, _ value: UInt32) { page.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
+
+    /// The vCPU's registers, and whether an interrupt waits for MSR[EE]
+    /// (as MSR[EE]'s bit, so a translation can AND it with the new MSR).
+    func store(from vcpu: Core, interruptPending: Bool) {
+        setWord(Slot.msr, vcpu.msr)
+        setWord(Slot.interruptPending, interruptPending ? MSR.ee : 0)
+        for (n, spr) in Self.mirrored.enumerated() {
+            setWord(Slot.firstSPR + 4 * n, vcpu.readSupervisorSPR(spr, executed: 0) ?? 0)
+        }
+    }
+
+    /// What the guest kernel wrote without exiting, into the vCPU. Returns
+    /// the MSR bits that changed.
+    func load(into vcpu: Core) -> UInt32 {
+        for (n, spr) in Self.mirrored.enumerated() where !Self.readOnly.contains(spr) {
+            let value = word(Slot.firstSPR + 4 * n)
+            if vcpu.readSupervisorSPR(spr, executed: 0) != value {
+                _ = vcpu.writeSupervisorSPR(spr, value, executed: 0)
+            }
+        }
+        let old = vcpu.msr
+        let new = word(Slot.msr)
+        if new != old { vcpu.replaceMSR(new, executed: 0) }
+        return old ^ vcpu.msr
+    }
+}

@@ -1,0 +1,349 @@
+import E500
+import Platform
+import Telemetry
+
+/// Read/write tracing (paper Section 4) and adaptive page resizing
+/// (Section 4.1).
+///
+/// The fragments of guest RAM holding patch sites or stolen pages are
+/// shadowed execute-only (`ShadowRestrictions`). A guest load or store
+/// there exits; the VMM serves it by stepping the instruction on the vCPU
+/// with the original contents put back for that one instruction: the
+/// original words of the patch sites, the saved data of stolen pages. So
+/// every load/store opcode the core has (lwarx/stwcx., lmw/stmw, string,
+/// FP, dcbz, ...) is emulated with exactly its own semantics. After the
+/// step a site whose word the guest changed stays as the guest wrote it and
+/// stops being a site (self-modifying code); the others are patched again,
+/// and a stolen page's data goes back into the VMM.
+extension BinaryTranslator {
+    /// The tracing state of one traced fragment (adapt-pr).
+    struct FragmentState {
+        /// T: the privileged exits the fragment had before it was traced.
+        var threshold: Int
+        /// Tracing faults since it was traced, and in the current window.
+        var faults = 0
+        var windowFaults = 0
+        /// Distinct 4 KB pages that faulted in the window (at most 64 kept).
+        var windowPages: Set<UInt64> = []
+        /// Faults per quarter of the fragment in the window (for scans).
+        var quarterFaults = [0, 0, 0, 0]
+        /// The 4 KB pages that faulted since it was traced (at most `faultPageLimit`).
+        var faultPages: Set<UInt64> = []
+        static let faultPageLimit = 256
+    }
+
+    /// A region whose patches were removed because tracing it cost more
+    /// than it saved: it is traced again once its privileged exits exceed T.
+    struct UntracedRegion {
+        var size: UInt64
+        var threshold: Int
+        var exits = 0
+    }
+
+    // MARK: Tracing faults
+
+    func tracingFault(_ address: UInt32, _ access: MemoryAccess, pc: UInt32, _ vm: VirtualMachine) -> ExitDisposition {
+        let vcpu = vm.vcpu
+        guard let physical = vcpu.systemTranslation(address, access).physical,
+              let fragment = tracing.fragment(containing: physical) else { return .notHandled }
+        statistics.tracingFaults &+= 1
+        // The pages the instruction may touch (at most 128 bytes either side: lmw, stmw, string).
+        var pages: [UInt64] = []
+        for ea in [address &- 128, address, address &+ 128] {
+            if let p = vcpu.systemTranslation(ea, .read).physical ?? vcpu.systemTranslation(ea, .write).physical {
+                let page = p & ~0xFFF
+                if !pages.contains(page) { pages.append(page) }
+            }
+        }
+        putOriginals(pages, vm)
+        let taken = vcpu.interruptsTaken
+        let (stop, _) = vm.emulate(op: nil)
+        takeOriginals(pages, vm)
+        let reflected = vcpu.interruptsTaken != taken
+        vm.account(reflected ? .dsi : .accessViolation)
+        vm.profile?.record(pc: pc, class: reflected ? .dsi : .tracing)
+        if configuration.policy == .adaptPR { noteTracingFault(fragment, physical, vm) }
+        return stop.map { .stop($0) } ?? .handled
+    }
+
+    /// The word at guest physical `physical` as the guest sees it: a site's
+    /// original instruction, a stolen page's saved data, else guest RAM.
+    public func guestWord(_ physical: UInt64, ram: GuestRAM) -> UInt32 {
+        if let site = sites[physical & ~3], physical & 3 == 0 { return site.original }
+        if let page = cache.page(containing: physical) {
+            let o = Int(physical & 0xFFF)
+            return UInt32(page.saved[o]) << 24 | UInt32(page.saved[o + 1]) << 16 | UInt32(page.saved[o + 2]) << 8 | UInt32(page.saved[o + 3])
+        }
+        return UInt32(bigEndian: ram.base.load(fromByteOffset: Int(physical), as: UInt32.self))
+    }
+
+    /// Guest RAM as the guest left it, in these pages, for one emulated access.
+    func putOriginals(_ pages: [UInt64], _ vm: VirtualMachine) {
+        let base = vm.board.ram.base
+        for page in pages {
+            if let stolen = cache.page(containing: page) {
+                stolen.saved.withUnsafeBytes { base.advanced(by: Int(page)).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
+            }
+            for p in sitesByPage[page] ?? [] {
+                guard let site = sites[p] else { continue }
+                base.storeBytes(of: site.original.bigEndian, toByteOffset: Int(p), as: UInt32.self)
+            }
+        }
+    }
+
+    /// Back to what the hardware executes, keeping what the access changed.
+    func takeOriginals(_ pages: [UInt64], _ vm: VirtualMachine) {
+        let base = vm.board.ram.base
+        for page in pages {
+            if let stolen = cache.page(containing: page) {
+                stolen.saved.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base.advanced(by: Int(page)), byteCount: 4096) }
+                stolen.image.withUnsafeBytes { base.advanced(by: Int(page)).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
+            }
+            for p in sitesByPage[page] ?? [] {
+                guard let site = sites[p] else { continue }
+                let now = UInt32(bigEndian: base.load(fromByteOffset: Int(p), as: UInt32.self))
+                if now == site.original {
+                    base.storeBytes(of: site.patched.bigEndian, toByteOffset: Int(p), as: UInt32.self)
+                } else {
+                    // The guest rewrote its instruction: it runs what it wrote.
+                    unpatch(site, vm, keepRAM: true)
+                    releaseIfEmpty(p, vm)
+                }
+            }
+        }
+    }
+
+    // MARK: Traced fragments
+
+    /// Traces the fragment holding `physical` (a new patch site), if no
+    /// traced fragment holds it yet.
+    func trace(_ physical: UInt64, _ vm: VirtualMachine) {
+        guard tracing.fragment(containing: physical) == nil else { return }
+        let size: UInt64
+        switch configuration.policy {
+        case .inPlace:
+            size = configuration.fragmentSize
+        case .adaptPR:
+            // The paper starts from the guest's page (here at most 256 MB, in RAM) and breaks it when it faults.
+            if let (start, region) = untraced.first(where: { physical >= $0.key && physical < $0.key + $0.value.size }) {
+                untraced[start] = nil
+                statistics.fragmentsRetraced += 1
+                addFragment(.init(start: start, size: region.size), vm, threshold: region.exits)
+                return
+            }
+            // The largest page around the site (at most 256 MB, in RAM) that holds no traced fragment:
+            // what splitting learned about the pages around it stays.
+            var s: UInt64 = 256 << 20
+            while s > 4096 && ((physical & ~(s - 1)) + s > ramSize || tracing.overlaps(physical & ~(s - 1), s)) { s >>= 2 }
+            size = s
+        }
+        let start = physical & ~(size - 1)
+        addFragment(.init(start: start, size: size), vm, threshold: privilegedExits(in: start, size))
+    }
+
+    /// Starts tracing `fragment` (fragments inside it merge into it).
+    func addFragment(_ fragment: ShadowRestrictions.Fragment, _ vm: VirtualMachine, threshold: Int) {
+        var t = threshold
+        for f in tracing.fragments where f.overlaps(fragment.start, fragment.size) {
+            if f.start <= fragment.start && f.end >= fragment.end { return }   // already traced
+            t = max(t, fragmentStates[f.start]?.threshold ?? 0)
+            fragmentStates[f.start] = nil
+        }
+        tracing.add(fragment)
+        fragmentStates[fragment.start] = FragmentState(threshold: t)
+        statistics.fragmentsTraced += 1
+        shadowsChanged(fragment.start, fragment.size, vm)
+    }
+
+    /// Stops tracing `fragment`.
+    func removeFragment(_ fragment: ShadowRestrictions.Fragment, _ vm: VirtualMachine) {
+        tracing.remove(fragment)
+        fragmentStates[fragment.start] = nil
+        statistics.fragmentsUntraced += 1
+        shadowsChanged(fragment.start, fragment.size, vm)
+    }
+
+    func shadowsChanged(_ start: UInt64, _ size: UInt64, _ vm: VirtualMachine) {
+        // Shadows of the whole guest page around it change size too: drop every shadow touching the
+        // fragment's 256 MB neighbourhood, they come back on demand at their new sizes.
+        let region: UInt64 = 256 << 20
+        vm.shadow.dropMapping(physical: start & ~(region - 1), size: region)
+        vm.hardware.flushTLB()
+        logFragments(vm)
+    }
+
+    /// Whether a fragment holds anything that needs tracing.
+    func holdsTracedContent(_ f: ShadowRestrictions.Fragment) -> Bool {
+        if cache.pages.contains(where: { f.contains($0.physical) }) { return true }
+        return sitesByPage.keys.contains { f.contains($0) }
+    }
+
+    func holdsStolenPage(_ f: ShadowRestrictions.Fragment) -> Bool {
+        cache.pages.contains { f.contains($0.physical) }
+    }
+
+    /// Untraces the fragment holding `physical` once nothing in it needs tracing.
+    func releaseIfEmpty(_ physical: UInt64, _ vm: VirtualMachine) {
+        guard let f = tracing.fragment(containing: physical), !holdsTracedContent(f) else { return }
+        removeFragment(f, vm)
+    }
+
+    // MARK: Adaptive page resizing
+
+    func privilegedExits(in start: UInt64, _ size: UInt64) -> Int {
+        if size <= 64 << 10 { return privilegedExitsByRegion[start >> 16] ?? 0 }
+        return privilegedExitsByRegion.reduce(0) { $0 + ($1.key >= start >> 16 && $1.key < (start + size) >> 16 ? $1.value : 0) }
+    }
+
+    func notePrivilegedExit(_ pc: UInt32, _ vm: VirtualMachine) {
+        guard let physical = vm.vcpu.systemTranslation(pc, .execute).physical else { return }
+        privilegedExitsByRegion[physical >> 16, default: 0] += 1
+        for (start, var region) in untraced where physical >= start && physical < start + region.size {
+            region.exits += 1
+            untraced[start] = region
+        }
+        if vm.hardware.cycles >= windowEnd { endWindow(vm) }
+    }
+
+    /// An untraced region is traced again only once its privileged exits exceed its T.
+    func mayTrace(_ physical: UInt64) -> Bool {
+        guard let region = untraced.first(where: { physical >= $0.key && physical < $0.key + $0.value.size })?.value
+        else { return true }
+        return region.exits > region.threshold
+    }
+
+    func noteTracingFault(_ fragment: ShadowRestrictions.Fragment, _ physical: UInt64, _ vm: VirtualMachine) {
+        guard var state = fragmentStates[fragment.start] else { return }
+        state.faults += 1
+        state.windowFaults += 1
+        if state.windowPages.count < 64 { state.windowPages.insert(physical & ~0xFFF) }
+        if state.faultPages.count < FragmentState.faultPageLimit { state.faultPages.insert(physical & ~0xFFF) }
+        state.quarterFaults[Int((physical - fragment.start) / (fragment.size / 4))] += 1
+        fragmentStates[fragment.start] = state
+        if state.faults > state.threshold {
+            // Tracing this fragment costs more than the exits its patches saved.
+            if fragment.size > shortestPage(fragment) {
+                split(fragment, burst: true, vm)
+            } else if !holdsStolenPage(fragment) {
+                untrace(fragment, faults: state.faults, vm)
+            }
+        }
+        if vm.hardware.cycles >= windowEnd { endWindow(vm) }
+    }
+
+    /// The smallest size a fragment is split to: the configured shortest
+    /// page, or 4 KB for the translation cache's own pages.
+    func shortestPage(_ f: ShadowRestrictions.Fragment) -> UInt64 {
+        holdsStolenPage(f) && !sitesByPage.keys.contains(where: { f.contains($0) }) ? 4096 : configuration.fragmentSize
+    }
+
+    /// Removes every patch in `fragment` and stops tracing it; it is traced
+    /// again when its privileged exits exceed the faults it had.
+    func untrace(_ fragment: ShadowRestrictions.Fragment, faults: Int, _ vm: VirtualMachine) {
+        for (page, set) in sitesByPage where fragment.contains(page) {
+            for p in set { if let site = sites[p] { unpatch(site, vm) } }
+        }
+        removeFragment(fragment, vm)
+        untraced[fragment.start] = UntracedRegion(size: fragment.size, threshold: faults)
+    }
+
+    /// Breaks a fragment: a burst into the shortest pages holding its
+    /// sites and stolen pages; a scan into quarters, the one with the most
+    /// faults untraced when they exceed T.
+    func split(_ fragment: ShadowRestrictions.Fragment, burst: Bool, _ vm: VirtualMachine) {
+        guard let state = fragmentStates[fragment.start] else { return }
+        statistics.splits += 1
+        tracing.remove(fragment)
+        fragmentStates[fragment.start] = nil
+        let quarter = fragment.size / 4
+        if burst {
+            // Quarter by quarter: a quarter without sites is untraced, one whose
+            // pages did not fault stays traced whole (one TLB entry), one that
+            // faulted is broken again, down to the shortest page.
+            var pieces: [ShadowRestrictions.Fragment] = []
+            let everywhere = state.faultPages.count >= FragmentState.faultPageLimit
+            for q in 0..<4 {
+                carve(.init(start: fragment.start + UInt64(q) * quarter, size: quarter), faulting: state.faultPages,
+                      everywhere: everywhere, into: &pieces)
+            }
+            for f in pieces {
+                tracing.add(f)
+                fragmentStates[f.start] = FragmentState(threshold: state.threshold)
+            }
+        } else {
+            let worst = state.quarterFaults.indices.max { state.quarterFaults[$0] < state.quarterFaults[$1] }!
+            for q in 0..<4 {
+                let f = ShadowRestrictions.Fragment(start: fragment.start + UInt64(q) * quarter, size: quarter)
+                guard holdsTracedContent(f) else { continue }
+                tracing.add(f)
+                fragmentStates[f.start] = FragmentState(threshold: state.threshold)
+                if q == worst && state.quarterFaults[q] > state.threshold && !holdsStolenPage(f) {
+                    untrace(f, faults: state.quarterFaults[q], vm)
+                }
+            }
+        }
+        shadowsChanged(fragment.start, fragment.size, vm)
+    }
+
+    func carve(_ f: ShadowRestrictions.Fragment, faulting: Set<UInt64>, everywhere: Bool,
+               into pieces: inout [ShadowRestrictions.Fragment]) {
+        guard holdsTracedContent(f) else { return }
+        let faulted = everywhere || faulting.contains { f.contains($0) }
+        if !faulted || f.size <= shortestPage(f) {
+            pieces.append(f)
+            return
+        }
+        let quarter = f.size / 4
+        for q in 0..<4 {
+            carve(.init(start: f.start + UInt64(q) * quarter, size: quarter), faulting: faulting, everywhere: everywhere,
+                  into: &pieces)
+        }
+    }
+
+    /// Every window: bursts and scans split, T decays, and four traced
+    /// siblings merge into their parent page.
+    func endWindow(_ vm: VirtualMachine) {
+        let now = vm.hardware.cycles
+        windowEnd = now + windowCycles
+        logTLB1(vm)
+        for f in tracing.fragments {
+            guard let state = fragmentStates[f.start] else { continue }
+            if state.windowFaults > configuration.burstFaults && f.size > shortestPage(f) {
+                split(f, burst: state.windowPages.count <= 8, vm)
+            }
+        }
+        for (start, var state) in fragmentStates {
+            state.threshold = max(0, state.threshold - configuration.decayPerWindow)
+            state.windowFaults = 0
+            state.windowPages.removeAll(keepingCapacity: true)
+            state.quarterFaults = [0, 0, 0, 0]
+            fragmentStates[start] = state
+        }
+        for (start, var region) in untraced {
+            region.threshold = max(0, region.threshold - configuration.decayPerWindow)
+            untraced[start] = region
+        }
+        merge(vm)
+    }
+
+    /// Four traced fragments that together make an aligned page of four times their size become that page.
+    func merge(_ vm: VirtualMachine) {
+        var merged = true
+        while merged {
+            merged = false
+            for f in tracing.fragments where f.size < 256 << 20 {
+                let parent = f.start & ~(4 * f.size - 1)
+                let siblings = (0..<4).map { ShadowRestrictions.Fragment(start: parent + UInt64($0) * f.size, size: f.size) }
+                guard siblings.allSatisfy({ tracing.fragments.contains($0) }) else { continue }
+                let t = siblings.map { fragmentStates[$0.start]?.threshold ?? 0 }.max() ?? 0
+                for s in siblings { tracing.remove(s); fragmentStates[s.start] = nil }
+                tracing.add(.init(start: parent, size: 4 * f.size))
+                fragmentStates[parent] = FragmentState(threshold: t)
+                statistics.merges += 1
+                shadowsChanged(parent, 4 * f.size, vm)
+                merged = true
+                break
+            }
+        }
+    }
+}
