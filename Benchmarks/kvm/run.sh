@@ -1,37 +1,47 @@
 #!/usr/bin/env bash
-# kvm and pv against bare: the same kernel, initramfs and workload under
-# `trapeze run --mode bare`, `--mode kvm` and `--mode pv`, in the same run.
+# The virtualized modes against bare, side by side: the same initramfs and
+# workload under `trapeze run --mode bare`, `kvm`, `pv` and `bt`, in the same
+# run (bare, kvm and pv boot the image's kernel; bt the unmodified kernel,
+# Guest/linux/kernel.sh --stock).
 #   Benchmarks/kvm/run.sh [--reps N] [TRAPEZE_BIN]
 # For boot (to TRAPEZE-BOOTED), echo-spawn and find (whole runs to their END
-# marker) prints the best host wall time of N repetitions per mode, the
-# kvm/bare and pv/bare wall-time ratios (the goal for kvm: at most 1.5), the
+# marker) prints the best host wall time of N repetitions per mode, each
+# mode's wall-time ratio to bare (the goal for kvm and bt: at most 1.5), the
 # exits each took, and the modelled % of bare-metal speed (p2020 cost model).
 set -euo pipefail
 source "$(dirname "$0")/../common.sh" "$@"
+stock=$("$repo/Guest/linux/kernel.sh" --stock | tail -1)
+modes=(kvm pv bt)
 
 # One run: prints "wall modelled exits" from the summary line.
 run() {
-    local mode=$1 workload=$2 marker=$3 line
-    line=$("$trapeze" run --mode "$mode" --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" \
+    local mode=$1 workload=$2 marker=$3 line kernel=$image/vmlinux
+    [ "$mode" = bt ] && kernel=$stock/vmlinux
+    line=$("$trapeze" run --mode "$mode" --kernel "$kernel" --initrd "$image/initramfs.cpio" \
         --workload "$workload" --until "$marker" --timeout 900 2>&1 >/dev/null </dev/null | grep '^trapeze: mode=')
     echo "$(sed 's/.*wall=\([0-9.]*\)s.*/\1/' <<<"$line") $(sed 's/.*modelled=\([0-9.]*\)s.*/\1/' <<<"$line") \
-$(grep -o 'exits=[0-9]*' <<<"$line" | cut -d= -f2)"
+$(grep -o ' exits=[0-9]*' <<<"$line" | cut -d= -f2)"
 }
 
-printf '%-12s %8s %8s %8s %9s %8s %10s %10s %9s %9s\n' workload bare_s kvm_s pv_s kvm/bare pv/bare \
-    kvm_exits pv_exits "kvm %" "pv %"
+printf '%-12s %8s' workload bare_s
+for m in "${modes[@]}"; do printf ' %8s %9s %9s %8s' "${m}_s" "$m/bare" "${m}_exits" "$m %"; done
+printf '\n'
 for spec in "boot:TRAPEZE-BOOTED" "echo-spawn:TRAPEZE-WORKLOAD-END echo-spawn" "find:TRAPEZE-WORKLOAD-END find"; do
     workload=${spec%%:*} marker=${spec#*:}
-    best_b="" best_k="" best_p="" ek=0 ep=0 mb=0 mk=0 mp=0
+    declare -A best=() modelled=() exits=()
     for _ in $(seq "$reps"); do
-        read -r b m _ < <(run bare "$workload" "$marker")
-        read -r k n e < <(run kvm "$workload" "$marker")
-        read -r p q f < <(run pv "$workload" "$marker")
-        if [ -z "$best_b" ] || (( $(echo "$b < $best_b" | bc) )); then best_b=$b; mb=$m; fi
-        if [ -z "$best_k" ] || (( $(echo "$k < $best_k" | bc) )); then best_k=$k; mk=$n; ek=$e; fi
-        if [ -z "$best_p" ] || (( $(echo "$p < $best_p" | bc) )); then best_p=$p; mp=$q; ep=$f; fi
+        for m in bare "${modes[@]}"; do
+            read -r w s e < <(run "$m" "$workload" "$marker")
+            if [ -z "${best[$m]:-}" ] || (( $(echo "$w < ${best[$m]}" | bc) )); then
+                best[$m]=$w; modelled[$m]=$s; exits[$m]=${e:-0}
+            fi
+        done
     done
-    printf '%-12s %8.3f %8.3f %8.3f %9s %8s %10s %10s %8s%% %8s%%\n' "$workload" "$best_b" "$best_k" "$best_p" \
-        "$(echo "scale=2; $best_k / $best_b" | bc)" "$(echo "scale=2; $best_p / $best_b" | bc)" "$ek" "$ep" \
-        "$(echo "scale=2; 100 * $mb / $mk" | bc)" "$(echo "scale=2; 100 * $mb / $mp" | bc)"
+    printf '%-12s %8.3f' "$workload" "${best[bare]}"
+    for m in "${modes[@]}"; do
+        printf ' %8.3f %9s %9s %7s%%' "${best[$m]}" "$(echo "scale=2; ${best[$m]} / ${best[bare]}" | bc)" "${exits[$m]}" \
+            "$(echo "scale=2; 100 * ${modelled[bare]} / ${modelled[$m]}" | bc)"
+    done
+    printf '\n'
+    unset best modelled exits
 done

@@ -17,7 +17,7 @@ struct CompareCommand: ParsableCommand {
             """)
 
     @OptionGroup var guest: GuestOptions
-    @Option(help: "Comma-separated modes (bare, kvm, pv); bare is the baseline.") var modes: String = "bare,kvm"
+    @Option(help: "Comma-separated modes (bare, kvm, pv, bt); bare is the baseline.") var modes: String = "bare,kvm"
     @Option(help: "Comma-separated workloads: boot, echo-spawn, find.") var workload: String = "boot"
     @Option(help: "Give up a run after this many seconds of host time.") var timeout: Double = 600
     @Option(help: "Write each virtualized run's exit timing into DIR/WORKLOAD-MODE/.") var exitTiming: String?
@@ -133,8 +133,13 @@ struct CompareCommand: ParsableCommand {
         if !virtualized.isEmpty {
             print("\n\(w): exit timing side by side (count, sum in us, % of the mode's total)")
             print(exitTables(virtualized), terminator: "")
+            // The paper's raw exit counts, per mode.
+            for m in virtualized {
+                print(pad(m.mode.rawValue, 6) + "Priv. exits \(m.timing!.privilegedExits)  TLB misses \(m.timing!.tlbMissExits)"
+                      + "  Acc. Viol. \(m.timing![.accessViolation].count)")
+            }
             if let kvm = virtualized.first(where: { $0.mode == .kvm }), let pv = virtualized.first(where: { $0.mode == .pv }) {
-                let before = privilegedExits(kvm.timing!), after = privilegedExits(pv.timing!)
+                let before = kvm.timing!.privilegedExits, after = pv.timing!.privilegedExits
                 let change = before == 0 ? 0 : (Double(after) - Double(before)) / Double(before) * 100
                 print(String(format: "privileged-instruction exits (EMULINST class): kvm %llu -> pv %llu (%+.1f%%)",
                              before, after, change))
@@ -142,11 +147,6 @@ struct CompareCommand: ParsableCommand {
         }
         print("")
         return failures
-    }
-
-    /// Exits caused by trapped privileged instructions (EMULINST and the EMUL_* rows).
-    func privilegedExits(_ t: ExitTiming) -> UInt64 {
-        ExitType.allCases.filter(\.isPrivilegedInstruction).reduce(0) { $0 + t[$1].count }
     }
 
     /// The exit-timing tables of several runs side by side, in the page's row order.

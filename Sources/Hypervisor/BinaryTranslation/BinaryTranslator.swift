@@ -70,6 +70,7 @@ public final class BinaryTranslator: ModeHooks {
         /// One line for the end of a run.
         public var summary: String {
             "sites patched=\(sitesPatched) (single=\(singleInstruction) multi=\(multiInstruction)) unpatched=\(sitesUnpatched)"
+                + " retranslated=\(sitesRetranslated)"
                 + " rejected=\(sitesRejected) fragments traced=\(fragmentsTraced) untraced=\(fragmentsUntraced)"
                 + " retraced=\(fragmentsRetraced) splits=\(splits) merges=\(merges) tracing-faults=\(tracingFaults)"
                 + " cache=\(translationCacheBytes)B in \(stolenPages) stolen pages shared=\(sharedSpaceBytes)B"
@@ -105,6 +106,8 @@ public final class BinaryTranslator: ModeHooks {
 
     /// Privileged-instruction exits per guest kernel PC.
     var monitor: [UInt32: Int] = [:]
+    /// PCs patched at some time (a second patch is a retranslation).
+    var everPatched: Set<UInt32> = []
     /// PCs the translator cannot patch (their instruction has no translation).
     var rejected: Set<UInt32> = []
     /// Once the guest maps the shared space's page itself, nothing is patched.
@@ -303,6 +306,7 @@ public final class BinaryTranslator: ModeHooks {
         sitesByPage[physical & ~0xFFF, default: []].insert(physical)
         ram.base.storeBytes(of: patched.bigEndian, toByteOffset: Int(physical), as: UInt32.self)
         statistics.sitesPatched += 1
+        if !everPatched.insert(pc).inserted { statistics.sitesRetranslated += 1 }
         if !sharing {
             sharing = true
             shared.store(from: vm.vcpu, interruptPending: vm.interruptWaitsForEE())
