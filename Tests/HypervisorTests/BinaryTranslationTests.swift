@@ -249,3 +249,85 @@ extension BinaryTranslationTests {
         #expect(layout.allSatisfy { UInt64($0.ea) % $0.size == 0 && $0.physical % $0.size == 0 })
     }
 }
+
+/// Adaptive page resizing on synthetic fault streams: sites patched
+/// directly, tracing faults fed to the policy at chosen addresses.
+@Suite struct AdaptivePageResizingTests {
+    typealias Fragment = ShadowRestrictions.Fragment
+
+    /// A bt VM (64 MB of RAM) with mfspr sites at `sites`, patched.
+    static func translator(sites: [UInt32], burstFaults: Int = 5000) -> (GuestHarness, BinaryTranslator) {
+        var c = BinaryTranslationTests.translatorConfiguration(policy: .adaptPR)
+        c.fragmentSize = 64 << 10
+        c.burstFaults = burstFaults
+        let g = GuestHarness(assist: .binaryTranslation(c))
+        let t = g.vm.translator!
+        for pc in sites {
+            g.put(pc, [asm(.mfspr, [5, Int64(SPR.sprg0)])])
+            #expect(t.patch(pc, g.vm))
+        }
+        return (g, t)
+    }
+
+    static func fault(_ t: BinaryTranslator, _ g: GuestHarness, at physical: UInt64) {
+        guard let f = t.tracing.fragment(containing: physical) else { return }
+        t.noteTracingFault(f, physical, g.vm)
+    }
+
+    /// A site's first fragment is the largest page in RAM around it (here
+    /// all 64 MB); a fault where the fragment's T (no privileged exits
+    /// yet: 0) is exceeded splits it quarter by quarter: quarters without
+    /// sites are dropped, a quarter with sites and no faulting page stays
+    /// whole, one with a faulting page is broken again.
+    @Test func faultsSplitAFragmentDownToWhereTheSitesAre() {
+        let (g, t) = Self.translator(sites: [0x1000, 0x2000])
+        #expect(t.tracing.fragments == [Fragment(start: 0, size: 64 << 20)])
+        Self.fault(t, g, at: 0x30_0010)       // 3 MB: same 4 MB quarter as the sites, another 1 MB
+        #expect(t.tracing.fragments == [Fragment(start: 0, size: 1 << 20)])
+        Self.fault(t, g, at: 0x8_0000)        // 512 KB: another 256 KB
+        #expect(t.tracing.fragments == [Fragment(start: 0, size: 256 << 10)])
+        #expect(t.statistics.splits == 2)
+        #expect(t.sites.count == 2)
+        // The hardware maps what is left untraced with the largest pages that hold no traced byte.
+        #expect(t.tracing.fragments.allSatisfy(ShadowRestrictions.isValid))
+    }
+
+    /// At the shortest page, faults beyond T untrace it: its sites go and
+    /// the region remembers the faults as its T; it is traced again once
+    /// its privileged exits exceed that.
+    @Test func aShortestPageThatKeepsFaultingIsUntracedAndLaterRetraced() {
+        let (g, t) = Self.translator(sites: [0x1000])
+        Self.fault(t, g, at: 0x1_0000)        // splits down to the 64 KB around the site
+        Self.fault(t, g, at: 0x0_8000)        // the site's own 64 KB: faults > T = 0, untraced
+        #expect(t.tracing.fragments.isEmpty)
+        #expect(t.sites.isEmpty && t.statistics.fragmentsUntraced >= 1)
+        let region = t.untraced[0]
+        #expect(region?.size == 64 << 10 && region?.threshold == 1)
+        #expect(!t.mayTrace(0x1000))
+        for _ in 0..<2 { t.notePrivilegedExit(0x1000, g.vm) }
+        #expect(t.mayTrace(0x1000))
+        #expect(t.patch(0x1000, g.vm))
+        #expect(t.statistics.fragmentsRetraced == 1 && t.tracing.fragments == [Fragment(start: 0, size: 64 << 10)])
+    }
+
+    /// Within a window: more than `burstFaults` faults spread over many pages
+    /// (a scan) split the fragment into its quarters that hold sites; T
+    /// decays by 500 per window; four traced siblings merge.
+    @Test func scansSplitIntoQuartersAndSiblingsMerge() {
+        let (g, t) = Self.translator(sites: [0x1000, 0x41000, 0x81000, 0xC1000], burstFaults: 50)
+        // Above the faults this test makes, so only the window decides.
+        t.fragmentStates[0]?.threshold = 10_000
+        for n in 0..<60 { Self.fault(t, g, at: 0x100_0000 + UInt64(n % 16) * 0x10_0000) }  // 16 pages, 16-32 MB
+        g.vm.hardware.cycles = t.windowEnd
+        t.endWindow(g.vm)
+        #expect(t.statistics.splits == 1)
+        #expect(t.tracing.fragments == [Fragment(start: 0, size: 16 << 20)])
+        #expect(t.fragmentStates[0]?.threshold == 10_000 - 500)
+        // Four 256 KB siblings, each holding a site, become their 1 MB parent.
+        t.tracing.removeAll()
+        t.fragmentStates.removeAll()
+        for q in 0..<4 { t.addFragment(.init(start: UInt64(q) << 18, size: 256 << 10), g.vm, threshold: 0) }
+        t.merge(g.vm)
+        #expect(t.tracing.fragments == [Fragment(start: 0, size: 1 << 20)] && t.statistics.merges == 1)
+    }
+}
