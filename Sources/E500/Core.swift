@@ -212,6 +212,30 @@ public final class Core {
         fetchPage = nil
     }
 
+    /// Forgets the cached translations of the pages in [ea, ea + size) only
+    /// (a hypervisor replaced one hardware TLB entry): cheaper than
+    /// `flushTLB` for small ranges, and the other pages stay cached.
+    public func invalidateTranslations(ea: UInt32, size: UInt64) {
+        let first = UInt64(ea) >> 12, pages = max(1, size >> 12)
+        func stale(_ tag: UInt32) -> Bool { tag & 0xFFF == 0 && UInt64(tag >> 12) &- first < pages }
+        if pages >= UInt64(Core.softTLBSize) {
+            for n in 0..<Core.softTLBSize {
+                let e = softTLB[n]
+                if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { softTLB[n] = SoftTLBEntry() }
+            }
+        } else {
+            for page in first..<(first + pages) {
+                let n = Int(page & UInt64(Core.softTLBSize - 1))
+                let e = softTLB[n]
+                if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { softTLB[n] = SoftTLBEntry() }
+            }
+        }
+        if stale(fetchTag) {
+            fetchTag = 1
+            fetchPage = nil
+        }
+    }
+
     /// Executes one instruction, or takes the interrupt it raises and stops
     /// at the vector (system mode). A hypervisor emulates a trapped guest
     /// instruction this way against its virtual CPU.

@@ -42,6 +42,26 @@ final class ShadowTLB {
     /// Guest RAM to map execute-only (bt's traced fragments), or nil.
     var restrictions: ShadowRestrictions? = nil
 
+    /// Effective-address ranges of hardware entries replaced or dropped since
+    /// the VMM last took them (`takeStaleRanges`): the hardware core's
+    /// software TLB must forget what it cached from them, and only that.
+    private(set) var staleRanges: [(ea: UInt32, size: UInt64)] = []
+    /// More stale ranges than this: the VMM flushes the whole software TLB instead.
+    static let staleRangeLimit = 16
+
+    /// Writes a hardware entry, remembering the range of the valid one it replaces.
+    private func replace(tlb: Int, index: Int, _ entry: BookEMMU.Entry) {
+        let old = hardware.entry(tlb: tlb, index: index)
+        if old.valid && staleRanges.count <= Self.staleRangeLimit { staleRanges.append((old.epn, old.pageSize)) }
+        hardware.setEntry(tlb: tlb, index: index, entry)
+    }
+
+    /// The stale ranges, or nil when there are too many to be worth it (flush everything).
+    func takeStaleRanges() -> [(ea: UInt32, size: UInt64)]? {
+        defer { staleRanges.removeAll(keepingCapacity: true) }
+        return staleRanges.count > Self.staleRangeLimit ? nil : staleRanges
+    }
+
     /// Shadow entries written and dropped (for reports and tests).
     private(set) var installed: UInt64 = 0
     private(set) var flushes: UInt64 = 0
@@ -76,7 +96,7 @@ final class ShadowTLB {
     /// Drops every shadow entry and every shadow ID.
     func flushAll() {
         dropShadows { _, _ in true }
-        if reservedTLB1 > 0 { hardware.setEntry(tlb: 1, index: vmmPageSlot, BookEMMU.Entry()) }
+        if reservedTLB1 > 0 { replace(tlb: 1, index: vmmPageSlot, BookEMMU.Entry()) }
         ids = [UInt8](repeating: 0, count: ids.count)
         nextID = 1
         flushes += 1
@@ -144,7 +164,7 @@ final class ShadowTLB {
             (hardwareTLB, slot) = (1, victim1)
             victim1 = (victim1 + 1) % (hardware.tlb1Entries - reservedTLB1)
         }
-        hardware.setEntry(tlb: hardwareTLB, index: slot, shadow)
+        replace(tlb: hardwareTLB, index: slot, shadow)
         origins[hardwareTLB][slot] = Int32(tlb << 16 | index)
         sources[hardwareTLB][slot] = guest
         installed &+= 1
@@ -164,13 +184,13 @@ final class ShadowTLB {
         e.tid = shadowID(space: 0, pid: 0, user: false)
         typealias P = BookEMMU.Permission
         e.permissions = writable ? P.ur | P.uw | P.sr | P.sw : P.ur | P.sr
-        hardware.setEntry(tlb: 1, index: vmmPageSlot, e)
+        replace(tlb: 1, index: vmmPageSlot, e)
         installed &+= 1
     }
 
     /// Removes the VMM's page from the hardware TLB.
     func removeVMMPage() {
-        if reservedTLB1 > 0 { hardware.setEntry(tlb: 1, index: vmmPageSlot, BookEMMU.Entry()) }
+        if reservedTLB1 > 0 { replace(tlb: 1, index: vmmPageSlot, BookEMMU.Entry()) }
     }
 
     /// Guest permissions as the hardware must enforce them with MSR[PR] = 1:
@@ -199,7 +219,7 @@ final class ShadowTLB {
             for i in origins[tlb].indices where origins[tlb][i] >= 0 {
                 let e = hardware.entry(tlb: tlb, index: i)
                 guard e.valid, e.rpn < start + size, start < e.rpn + e.pageSize else { continue }
-                hardware.setEntry(tlb: tlb, index: i, BookEMMU.Entry())
+                replace(tlb: tlb, index: i, BookEMMU.Entry())
                 origins[tlb][i] = -1
                 changed = true
             }
@@ -223,7 +243,7 @@ final class ShadowTLB {
         var changed = false
         for tlb in 0...1 {
             for i in origins[tlb].indices where origins[tlb][i] >= 0 && stale(Int(origins[tlb][i]), sources[tlb][i]) {
-                hardware.setEntry(tlb: tlb, index: i, BookEMMU.Entry())
+                replace(tlb: tlb, index: i, BookEMMU.Entry())
                 origins[tlb][i] = -1
                 changed = true
             }

@@ -369,7 +369,7 @@ public final class VirtualMachine {
             if let (tlb, index) = guestTLB.lookupIndex(address, space: space, pid: vcpu.spr[SPR.pid]),
                shadow.install(address, guest: guestTLB.entry(tlb: tlb, index: index), tlb: tlb, index: index,
                               user: vcpu.msr & MSR.pr != 0) {
-                hardware.flushTLB()
+                forgetStaleTranslations()
                 return (fetch ? .itlbVirt : .dtlbVirt, nil)
             }
             // Not RAM: a device register (or, for a fetch, a machine check the guest takes).
@@ -396,13 +396,23 @@ public final class VirtualMachine {
             shadow.dropStale(guest: guestTLB)
             hooks?.guestTLBChanged(self)
             if op == .tlbwe { premapWrittenEntry() }
-            hardware.flushTLB()
+            forgetStaleTranslations()
         }
         updateHardwareContext()
         switch reason {
         case .checkstop, .memoryFault: return (reason, false)
         default: return (nil, vcpu.waiting)
         }
+    }
+
+    /// The hardware core's software TLB forgets what it cached from the
+    /// hardware entries the shadow TLB replaced or dropped, and nothing else.
+    func forgetStaleTranslations() {
+        guard let ranges = shadow.takeStaleRanges() else {
+            hardware.flushTLB()
+            return
+        }
+        for r in ranges { hardware.invalidateTranslations(ea: r.ea, size: r.size) }
     }
 
     /// After a guest tlbwe, shadows the page it maps right away (KVM premaps

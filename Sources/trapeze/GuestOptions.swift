@@ -85,33 +85,46 @@ struct GuestOptions: ParsableArguments {
         _ = try translatorConfiguration()
     }
 
-    /// Kernel and initrd: the given ones, or the project's guest image, built on first use.
-    func bootImages() throws -> (String, String?) {
+    /// Kernel and initrd: the given ones, or the project's guest image, built
+    /// on first use. `bt` boots the unmodified kernel (Guest/linux/kernel.sh
+    /// --stock, without the pv patches) unless --kernel says otherwise.
+    func bootImages(mode: Mode) throws -> (String, String?) {
         if let kernel { return (kernel, initrd) }
         let cache = ProcessInfo.processInfo.environment["TRAPEZE_CACHE"] ?? (NSHomeDirectory() + "/.cache/trapeze")
         var dir = cache + "/linux"
         if !FileManager.default.fileExists(atPath: dir + "/vmlinux") {
             printError("trapeze: no guest image in \(dir); building it with Guest/linux/build.sh (takes minutes)")
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Guest/linux/build.sh").path
-            let build = Process()
-            build.executableURL = URL(fileURLWithPath: script)
-            let out = Pipe()
-            build.standardOutput = out
-            try build.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            build.waitUntilExit()
-            guard build.terminationStatus == 0 else { throw CLIError("building the guest image failed") }
-            dir = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? dir
+            dir = try Self.runGuestScript("build.sh", arguments: []) ?? dir
         }
-        return (dir + "/vmlinux", initrd ?? dir + "/initramfs.cpio.gz")
+        var kernelPath = dir + "/vmlinux"
+        if mode == .bt, let stock = try Self.runGuestScript("kernel.sh", arguments: ["--stock"]) {
+            kernelPath = stock + "/vmlinux"
+        }
+        return (kernelPath, initrd ?? dir + "/initramfs.cpio.gz")
+    }
+
+    /// Runs a script of Guest/linux (it builds or finds a cached guest
+    /// part); the last line of its output, the directory it names.
+    static func runGuestScript(_ name: String, arguments: [String]) throws -> String? {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Guest/linux/" + name).path
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: script)
+        build.arguments = arguments
+        let out = Pipe()
+        build.standardOutput = out
+        try build.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        build.waitUntilExit()
+        guard build.terminationStatus == 0 else { throw CLIError("Guest/linux/\(name) \(arguments.joined(separator: " ")) failed") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
     }
 
     /// Builds the machine for `mode` and boots the guest on it. Bad input
     /// throws a CLIError (one line; `run` and `compare` exit with status 1).
     func boot(mode: Mode, workload: String?, console: Console) throws(CLIError) -> GuestSystem {
         let kernelPath: String, initrdPath: String?
-        do { (kernelPath, initrdPath) = try bootImages() } catch { throw CLIError(error) }
+        do { (kernelPath, initrdPath) = try bootImages(mode: mode) } catch { throw CLIError(error) }
         var commandLine = append ?? GuestOptions.defaultCommandLine
         if let workload { commandLine += " trapeze.workload=\(workload)" }
         var disk: BlockImage?

@@ -16,7 +16,8 @@ struct RunCommand: ParsableCommand {
         abstract: "Boot Linux on the simulated e500mc machine (bare, or virtualized with --mode kvm).",
         discussion: """
             Without --kernel, boots the project's guest image (Guest/linux/build.sh, cached in \
-            ~/.cache/trapeze/linux), building it first if missing. The serial console is the terminal; \
+            ~/.cache/trapeze/linux), building it first if missing; --mode bt boots that image's \
+            kernel without the pv patches (Guest/linux/kernel.sh --stock). The serial console is the terminal; \
             Ctrl-A x quits. Exit status: 0 when --until's text appeared (or the guest rebooted), \
             2 when the guest panicked or the machine stopped, 3 when --timeout expired, 1 on bad input.
             """)
