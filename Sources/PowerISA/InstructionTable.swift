@@ -85,6 +85,62 @@ public enum TrapClass: UInt8, CaseIterable, Sendable {
     case coreSpecific
 }
 
+/// What a load, store or cache operation does to memory: the VMM, the
+/// translator and the tests read it from the table instead of listing
+/// opcodes (the interpreter's handlers are checked against it,
+/// `InstructionTableTests.memoryOperationsMatchTheInterpreter`).
+public struct MemoryOperation: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// One element of `size` bytes (GPR or FPR).
+        case single
+        /// lmw/stmw: a word per register from rD/rS to r31.
+        case multiple
+        /// lswi/lswx/stswi/stswx: NB or XER[byte count] bytes.
+        case string
+        /// A cache block (dcbz zeroes it; the others only name it).
+        case cacheBlock
+    }
+    public let kind: Kind
+    public let isStore: Bool
+    /// Bytes of one element (0 for a cache block).
+    public let size: Int
+    /// lha/lhau/lhax/lhaux: the halfword is sign-extended.
+    public let signExtends: Bool
+    /// lhbrx/lwbrx/sthbrx/stwbrx: little-endian element.
+    public let byteReversed: Bool
+    /// An FPR, not a GPR (lfs/stfs convert between single and double).
+    public let floatingPoint: Bool
+    /// lwarx/stwcx.: sets or needs the reservation.
+    public let reservation: Bool
+    /// dcbz: writes the whole block (the others do not change memory).
+    public let zeroesBlock: Bool
+
+    init(_ kind: Kind = .single, store: Bool = false, size: Int, signExtends: Bool = false, byteReversed: Bool = false,
+         floatingPoint: Bool = false, reservation: Bool = false, zeroesBlock: Bool = false) {
+        (self.kind, isStore, self.size, self.signExtends, self.byteReversed) = (kind, store, size, signExtends, byteReversed)
+        (self.floatingPoint, self.reservation, self.zeroesBlock) = (floatingPoint, reservation, zeroesBlock)
+    }
+
+    static let byte = MemoryOperation(size: 1), half = MemoryOperation(size: 2), word = MemoryOperation(size: 4)
+    static let halfAlgebraic = MemoryOperation(size: 2, signExtends: true)
+    static let storeByte = MemoryOperation(store: true, size: 1), storeHalf = MemoryOperation(store: true, size: 2)
+    static let storeWord = MemoryOperation(store: true, size: 4)
+    static let halfReversed = MemoryOperation(size: 2, byteReversed: true), wordReversed = MemoryOperation(size: 4, byteReversed: true)
+    static let storeHalfReversed = MemoryOperation(store: true, size: 2, byteReversed: true)
+    static let storeWordReversed = MemoryOperation(store: true, size: 4, byteReversed: true)
+    static let loadMultiple = MemoryOperation(.multiple, size: 4), storeMultiple = MemoryOperation(.multiple, store: true, size: 4)
+    static let loadString = MemoryOperation(.string, size: 1), storeString = MemoryOperation(.string, store: true, size: 1)
+    static let loadReserved = MemoryOperation(size: 4, reservation: true)
+    static let storeConditional = MemoryOperation(store: true, size: 4, reservation: true)
+    static let single = MemoryOperation(size: 4, floatingPoint: true), double = MemoryOperation(size: 8, floatingPoint: true)
+    static let storeSingle = MemoryOperation(store: true, size: 4, floatingPoint: true)
+    static let storeDouble = MemoryOperation(store: true, size: 8, floatingPoint: true)
+    /// stfiwx: the low word of an FPR, as is.
+    static let storeIntegerWord = MemoryOperation(store: true, size: 4, floatingPoint: true)
+    static let block = MemoryOperation(.cacheBlock, size: 0)
+    static let zeroBlock = MemoryOperation(.cacheBlock, store: true, size: 0, zeroesBlock: true)
+}
+
 /// One row of the instruction table.
 public struct InstructionSpec: Sendable {
     public let opcode: Opcode
@@ -108,6 +164,10 @@ public struct InstructionSpec: Sendable {
     public let invalidForm: InvalidForm
     /// The class a trapped instance of this row is accounted under.
     public let trap: TrapClass
+    /// What it does to memory, for loads, stores and cache operations.
+    public let memory: MemoryOperation?
+    /// With the `update` flag: the effective address goes to rA.
+    public var updatesRA: Bool { flags.contains(.update) }
 
     /// True when `word` (which decodes to this row) breaks the row's rules.
     @inlinable
@@ -171,12 +231,13 @@ public enum InstructionTable {
         typealias F = InstructionFlags
         var t: [InstructionSpec] = []
         func add(_ op: Opcode, _ m: String, _ p: UInt32, _ x: UInt32?, _ f: Form, _ o: [Operand], _ fl: F = [],
-                 reserved: UInt32 = 0, required: UInt32 = 0, invalid: InvalidForm? = nil, trap: TrapClass = .none) {
+                 reserved: UInt32 = 0, required: UInt32 = 0, invalid: InvalidForm? = nil, trap: TrapClass = .none,
+                 memory: MemoryOperation? = nil) {
             // Update forms get their rA rule from their flags.
             let rule = invalid ?? (!fl.contains(.update) ? .none
                 : fl.contains(.load) && !fl.contains(.floatingPoint) ? .updateRAZeroOrRD : .updateRAZero)
             t.append(InstructionSpec(opcode: op, mnemonic: m, primary: p, extended: x, form: f, operands: o, flags: fl,
-                                     reserved: reserved, required: required, invalidForm: rule, trap: trap))
+                                     reserved: reserved, required: required, invalidForm: rule, trap: trap, memory: memory))
         }
         // `reserved:` masks follow qemu-ppc -cpu e500mc 7.2, the oracle of the
         // differential suites (target/ppc/translate.c opcode table `inval`
@@ -273,84 +334,84 @@ public enum InstructionTable {
         add(.mtcrf, "mtcrf", 31, 144, .XFX, [.crm, .rS], reserved: 0x0000_0801)
         add(.mcrxr, "mcrxr", 31, 512, .X, [.crfD], reserved: 0x007F_F801)
         // Loads and stores, D-form
-        add(.lwz, "lwz", 32, nil, .D, [.rD, .dispRA0], .load)
-        add(.lwzu, "lwzu", 33, nil, .D, [.rD, .dispRA], [.load, .update])
-        add(.lbz, "lbz", 34, nil, .D, [.rD, .dispRA0], .load)
-        add(.lbzu, "lbzu", 35, nil, .D, [.rD, .dispRA], [.load, .update])
-        add(.stw, "stw", 36, nil, .D, [.rS, .dispRA0], .store)
-        add(.stwu, "stwu", 37, nil, .D, [.rS, .dispRA], [.store, .update])
-        add(.stb, "stb", 38, nil, .D, [.rS, .dispRA0], .store)
-        add(.stbu, "stbu", 39, nil, .D, [.rS, .dispRA], [.store, .update])
-        add(.lhz, "lhz", 40, nil, .D, [.rD, .dispRA0], .load)
-        add(.lhzu, "lhzu", 41, nil, .D, [.rD, .dispRA], [.load, .update])
-        add(.lha, "lha", 42, nil, .D, [.rD, .dispRA0], .load)
-        add(.lhau, "lhau", 43, nil, .D, [.rD, .dispRA], [.load, .update])
-        add(.sth, "sth", 44, nil, .D, [.rS, .dispRA0], .store)
-        add(.sthu, "sthu", 45, nil, .D, [.rS, .dispRA], [.store, .update])
-        add(.lmw, "lmw", 46, nil, .D, [.rD, .dispRA0], .load)
-        add(.stmw, "stmw", 47, nil, .D, [.rS, .dispRA0], .store)
+        add(.lwz, "lwz", 32, nil, .D, [.rD, .dispRA0], .load, memory: .word)
+        add(.lwzu, "lwzu", 33, nil, .D, [.rD, .dispRA], [.load, .update], memory: .word)
+        add(.lbz, "lbz", 34, nil, .D, [.rD, .dispRA0], .load, memory: .byte)
+        add(.lbzu, "lbzu", 35, nil, .D, [.rD, .dispRA], [.load, .update], memory: .byte)
+        add(.stw, "stw", 36, nil, .D, [.rS, .dispRA0], .store, memory: .storeWord)
+        add(.stwu, "stwu", 37, nil, .D, [.rS, .dispRA], [.store, .update], memory: .storeWord)
+        add(.stb, "stb", 38, nil, .D, [.rS, .dispRA0], .store, memory: .storeByte)
+        add(.stbu, "stbu", 39, nil, .D, [.rS, .dispRA], [.store, .update], memory: .storeByte)
+        add(.lhz, "lhz", 40, nil, .D, [.rD, .dispRA0], .load, memory: .half)
+        add(.lhzu, "lhzu", 41, nil, .D, [.rD, .dispRA], [.load, .update], memory: .half)
+        add(.lha, "lha", 42, nil, .D, [.rD, .dispRA0], .load, memory: .halfAlgebraic)
+        add(.lhau, "lhau", 43, nil, .D, [.rD, .dispRA], [.load, .update], memory: .halfAlgebraic)
+        add(.sth, "sth", 44, nil, .D, [.rS, .dispRA0], .store, memory: .storeHalf)
+        add(.sthu, "sthu", 45, nil, .D, [.rS, .dispRA], [.store, .update], memory: .storeHalf)
+        add(.lmw, "lmw", 46, nil, .D, [.rD, .dispRA0], .load, memory: .loadMultiple)
+        add(.stmw, "stmw", 47, nil, .D, [.rS, .dispRA0], .store, memory: .storeMultiple)
         // Loads and stores, X-form
-        add(.lwarx, "lwarx", 31, 20, .X, [.rD, .rA0, .rB], .load)
-        add(.lwzx, "lwzx", 31, 23, .X, [.rD, .rA0, .rB], .load)
-        add(.lwzux, "lwzux", 31, 55, .X, [.rD, .rA, .rB], [.load, .update])
-        add(.lbzx, "lbzx", 31, 87, .X, [.rD, .rA0, .rB], .load)
-        add(.lbzux, "lbzux", 31, 119, .X, [.rD, .rA, .rB], [.load, .update])
-        add(.stwcxRecord, "stwcx.", 31, 150, .X, [.rS, .rA0, .rB], [.store, .setsCR0])
-        add(.stwx, "stwx", 31, 151, .X, [.rS, .rA0, .rB], .store)
-        add(.stwux, "stwux", 31, 183, .X, [.rS, .rA, .rB], [.store, .update])
-        add(.stbx, "stbx", 31, 215, .X, [.rS, .rA0, .rB], .store)
-        add(.stbux, "stbux", 31, 247, .X, [.rS, .rA, .rB], [.store, .update])
-        add(.lhzx, "lhzx", 31, 279, .X, [.rD, .rA0, .rB], .load)
-        add(.lhzux, "lhzux", 31, 311, .X, [.rD, .rA, .rB], [.load, .update])
-        add(.lhax, "lhax", 31, 343, .X, [.rD, .rA0, .rB], .load)
-        add(.lhaux, "lhaux", 31, 375, .X, [.rD, .rA, .rB], [.load, .update])
-        add(.sthx, "sthx", 31, 407, .X, [.rS, .rA0, .rB], .store)
-        add(.sthux, "sthux", 31, 439, .X, [.rS, .rA, .rB], [.store, .update])
-        add(.lswx, "lswx", 31, 533, .X, [.rD, .rA0, .rB], .load, invalid: .lswx)
-        add(.lwbrx, "lwbrx", 31, 534, .X, [.rD, .rA0, .rB], .load, reserved: 0x0000_0001)
-        add(.lswi, "lswi", 31, 597, .X, [.rD, .rA0, .nb], .load)
-        add(.stswx, "stswx", 31, 661, .X, [.rS, .rA0, .rB], .store)
-        add(.stwbrx, "stwbrx", 31, 662, .X, [.rS, .rA0, .rB], .store)
-        add(.stswi, "stswi", 31, 725, .X, [.rS, .rA0, .nb], .store)
-        add(.lhbrx, "lhbrx", 31, 790, .X, [.rD, .rA0, .rB], .load, reserved: 0x0000_0001)
-        add(.sthbrx, "sthbrx", 31, 918, .X, [.rS, .rA0, .rB], .store)
+        add(.lwarx, "lwarx", 31, 20, .X, [.rD, .rA0, .rB], .load, memory: .loadReserved)
+        add(.lwzx, "lwzx", 31, 23, .X, [.rD, .rA0, .rB], .load, memory: .word)
+        add(.lwzux, "lwzux", 31, 55, .X, [.rD, .rA, .rB], [.load, .update], memory: .word)
+        add(.lbzx, "lbzx", 31, 87, .X, [.rD, .rA0, .rB], .load, memory: .byte)
+        add(.lbzux, "lbzux", 31, 119, .X, [.rD, .rA, .rB], [.load, .update], memory: .byte)
+        add(.stwcxRecord, "stwcx.", 31, 150, .X, [.rS, .rA0, .rB], [.store, .setsCR0], memory: .storeConditional)
+        add(.stwx, "stwx", 31, 151, .X, [.rS, .rA0, .rB], .store, memory: .storeWord)
+        add(.stwux, "stwux", 31, 183, .X, [.rS, .rA, .rB], [.store, .update], memory: .storeWord)
+        add(.stbx, "stbx", 31, 215, .X, [.rS, .rA0, .rB], .store, memory: .storeByte)
+        add(.stbux, "stbux", 31, 247, .X, [.rS, .rA, .rB], [.store, .update], memory: .storeByte)
+        add(.lhzx, "lhzx", 31, 279, .X, [.rD, .rA0, .rB], .load, memory: .half)
+        add(.lhzux, "lhzux", 31, 311, .X, [.rD, .rA, .rB], [.load, .update], memory: .half)
+        add(.lhax, "lhax", 31, 343, .X, [.rD, .rA0, .rB], .load, memory: .halfAlgebraic)
+        add(.lhaux, "lhaux", 31, 375, .X, [.rD, .rA, .rB], [.load, .update], memory: .halfAlgebraic)
+        add(.sthx, "sthx", 31, 407, .X, [.rS, .rA0, .rB], .store, memory: .storeHalf)
+        add(.sthux, "sthux", 31, 439, .X, [.rS, .rA, .rB], [.store, .update], memory: .storeHalf)
+        add(.lswx, "lswx", 31, 533, .X, [.rD, .rA0, .rB], .load, invalid: .lswx, memory: .loadString)
+        add(.lwbrx, "lwbrx", 31, 534, .X, [.rD, .rA0, .rB], .load, reserved: 0x0000_0001, memory: .wordReversed)
+        add(.lswi, "lswi", 31, 597, .X, [.rD, .rA0, .nb], .load, memory: .loadString)
+        add(.stswx, "stswx", 31, 661, .X, [.rS, .rA0, .rB], .store, memory: .storeString)
+        add(.stwbrx, "stwbrx", 31, 662, .X, [.rS, .rA0, .rB], .store, memory: .storeWordReversed)
+        add(.stswi, "stswi", 31, 725, .X, [.rS, .rA0, .nb], .store, memory: .storeString)
+        add(.lhbrx, "lhbrx", 31, 790, .X, [.rD, .rA0, .rB], .load, reserved: 0x0000_0001, memory: .halfReversed)
+        add(.sthbrx, "sthbrx", 31, 918, .X, [.rS, .rA0, .rB], .store, memory: .storeHalfReversed)
         // Barriers and cache management
         add(.isync, "isync", 19, 150, .XL, [], reserved: 0x03FF_F801)
         add(.sync, "sync", 31, 598, .X, [.l], reserved: 0x039F_F801)
         add(.mbar, "mbar", 31, 854, .X, [.mo], reserved: 0x001F_F801)
-        add(.dcbst, "dcbst", 31, 54, .X, [.rA0, .rB], reserved: 0x03E0_0001)
-        add(.dcbf, "dcbf", 31, 86, .X, [.rA0, .rB], reserved: 0x03C0_0001)
-        add(.dcbtst, "dcbtst", 31, 246, .X, [.rA0, .rB], reserved: 0x0000_0001)
-        add(.dcbt, "dcbt", 31, 278, .X, [.rA0, .rB], reserved: 0x0000_0001)
-        add(.dcbi, "dcbi", 31, 470, .X, [.rA0, .rB], .privileged, reserved: 0x03E0_0001, trap: .coreSpecific)
-        add(.icbi, "icbi", 31, 982, .X, [.rA0, .rB], reserved: 0x03E0_0001)
-        add(.dcbz, "dcbz", 31, 1014, .X, [.rA0, .rB], .store, reserved: 0x03C0_0001)
+        add(.dcbst, "dcbst", 31, 54, .X, [.rA0, .rB], reserved: 0x03E0_0001, memory: .block)
+        add(.dcbf, "dcbf", 31, 86, .X, [.rA0, .rB], reserved: 0x03C0_0001, memory: .block)
+        add(.dcbtst, "dcbtst", 31, 246, .X, [.rA0, .rB], reserved: 0x0000_0001, memory: .block)
+        add(.dcbt, "dcbt", 31, 278, .X, [.rA0, .rB], reserved: 0x0000_0001, memory: .block)
+        add(.dcbi, "dcbi", 31, 470, .X, [.rA0, .rB], .privileged, reserved: 0x03E0_0001, trap: .coreSpecific, memory: .block)
+        add(.icbi, "icbi", 31, 982, .X, [.rA0, .rB], reserved: 0x03E0_0001, memory: .block)
+        add(.dcbz, "dcbz", 31, 1014, .X, [.rA0, .rB], .store, reserved: 0x03C0_0001, memory: .zeroBlock)
         // Cache touch and allocate hints: glibc's memcpy uses icbt/dcba on e500mc.
-        add(.icbt, "icbt", 31, 22, .X, [.rA0, .rB], reserved: 0x03E0_0001)
-        add(.dcba, "dcba", 31, 758, .X, [.rA0, .rB], reserved: 0x03E0_0001)
+        add(.icbt, "icbt", 31, 22, .X, [.rA0, .rB], reserved: 0x03E0_0001, memory: .block)
+        add(.dcba, "dcba", 31, 758, .X, [.rA0, .rB], reserved: 0x03E0_0001, memory: .block)
         // SPRs and time base
         add(.mfspr, "mfspr", 31, 339, .XFX, [.rD, .spr], .sprPrivilege, reserved: 0x0000_0001, trap: .mfspr)
         add(.mtspr, "mtspr", 31, 467, .XFX, [.spr, .rS], .sprPrivilege, trap: .mtspr)
         add(.mftb, "mftb", 31, 371, .XFX, [.rD, .tbr], reserved: 0x0000_0001)
         // Floating-point loads and stores
         let fl: F = [.floatingPoint, .load], fs: F = [.floatingPoint, .store]
-        add(.lfs, "lfs", 48, nil, .D, [.frD, .dispRA0], fl)
-        add(.lfsu, "lfsu", 49, nil, .D, [.frD, .dispRA], fl.union(.update))
-        add(.lfd, "lfd", 50, nil, .D, [.frD, .dispRA0], fl)
-        add(.lfdu, "lfdu", 51, nil, .D, [.frD, .dispRA], fl.union(.update))
-        add(.stfs, "stfs", 52, nil, .D, [.frS, .dispRA0], fs)
-        add(.stfsu, "stfsu", 53, nil, .D, [.frS, .dispRA], fs.union(.update))
-        add(.stfd, "stfd", 54, nil, .D, [.frS, .dispRA0], fs)
-        add(.stfdu, "stfdu", 55, nil, .D, [.frS, .dispRA], fs.union(.update))
-        add(.lfsx, "lfsx", 31, 535, .X, [.frD, .rA0, .rB], fl)
-        add(.lfsux, "lfsux", 31, 567, .X, [.frD, .rA, .rB], fl.union(.update))
-        add(.lfdx, "lfdx", 31, 599, .X, [.frD, .rA0, .rB], fl)
-        add(.lfdux, "lfdux", 31, 631, .X, [.frD, .rA, .rB], fl.union(.update))
-        add(.stfsx, "stfsx", 31, 663, .X, [.frS, .rA0, .rB], fs)
-        add(.stfsux, "stfsux", 31, 695, .X, [.frS, .rA, .rB], fs.union(.update))
-        add(.stfdx, "stfdx", 31, 727, .X, [.frS, .rA0, .rB], fs)
-        add(.stfdux, "stfdux", 31, 759, .X, [.frS, .rA, .rB], fs.union(.update))
-        add(.stfiwx, "stfiwx", 31, 983, .X, [.frS, .rA0, .rB], fs, reserved: 0x0000_0001)
+        add(.lfs, "lfs", 48, nil, .D, [.frD, .dispRA0], fl, memory: .single)
+        add(.lfsu, "lfsu", 49, nil, .D, [.frD, .dispRA], fl.union(.update), memory: .single)
+        add(.lfd, "lfd", 50, nil, .D, [.frD, .dispRA0], fl, memory: .double)
+        add(.lfdu, "lfdu", 51, nil, .D, [.frD, .dispRA], fl.union(.update), memory: .double)
+        add(.stfs, "stfs", 52, nil, .D, [.frS, .dispRA0], fs, memory: .storeSingle)
+        add(.stfsu, "stfsu", 53, nil, .D, [.frS, .dispRA], fs.union(.update), memory: .storeSingle)
+        add(.stfd, "stfd", 54, nil, .D, [.frS, .dispRA0], fs, memory: .storeDouble)
+        add(.stfdu, "stfdu", 55, nil, .D, [.frS, .dispRA], fs.union(.update), memory: .storeDouble)
+        add(.lfsx, "lfsx", 31, 535, .X, [.frD, .rA0, .rB], fl, memory: .single)
+        add(.lfsux, "lfsux", 31, 567, .X, [.frD, .rA, .rB], fl.union(.update), memory: .single)
+        add(.lfdx, "lfdx", 31, 599, .X, [.frD, .rA0, .rB], fl, memory: .double)
+        add(.lfdux, "lfdux", 31, 631, .X, [.frD, .rA, .rB], fl.union(.update), memory: .double)
+        add(.stfsx, "stfsx", 31, 663, .X, [.frS, .rA0, .rB], fs, memory: .storeSingle)
+        add(.stfsux, "stfsux", 31, 695, .X, [.frS, .rA, .rB], fs.union(.update), memory: .storeSingle)
+        add(.stfdx, "stfdx", 31, 727, .X, [.frS, .rA0, .rB], fs, memory: .storeDouble)
+        add(.stfdux, "stfdux", 31, 759, .X, [.frS, .rA, .rB], fs.union(.update), memory: .storeDouble)
+        add(.stfiwx, "stfiwx", 31, 983, .X, [.frS, .rA0, .rB], fs, reserved: 0x0000_0001, memory: .storeIntegerWord)
         // Floating-point arithmetic (A-form; primary 59 = single, 63 = double)
         let fp: F = [.floatingPoint, .rc]
         // fsqrt and fsqrts (A-form 22) have no row: the e500mc has no square-root

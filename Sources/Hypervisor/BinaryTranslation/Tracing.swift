@@ -1,5 +1,6 @@
 import E500
 import Platform
+import PowerISA
 import Telemetry
 
 /// Read/write tracing (paper Section 4) and adaptive page resizing
@@ -47,9 +48,11 @@ extension BinaryTranslator {
         guard let physical = vcpu.systemTranslation(address, access).physical,
               let fragment = tracing.fragment(containing: physical) else { return .notHandled }
         statistics.tracingFaults &+= 1
-        // The pages the instruction may touch (at most 128 bytes either side: lmw, stmw, string).
+        // The pages the instruction may touch: its extent from the table's memory
+        // column, either side of the faulting byte (a multi-byte access may fault past its start).
+        let span = accessSpan(at: pc, vm)
         var pages: [UInt64] = []
-        for ea in [address &- 128, address, address &+ 128] {
+        for ea in [address &- span, address, address &+ span] {
             if let p = vcpu.systemTranslation(ea, .read).physical ?? vcpu.systemTranslation(ea, .write).physical {
                 let page = p & ~0xFFF
                 if !pages.contains(page) { pages.append(page) }
@@ -64,6 +67,20 @@ extension BinaryTranslator {
         vm.profile?.record(pc: pc, class: reflected ? .dsi : .tracing)
         if configuration.policy == .adaptPR { noteTracingFault(fragment, physical, vm) }
         return stop.map { .stop($0) } ?? .handled
+    }
+
+    /// How many bytes the load or store at `pc` may touch (its row's memory
+    /// column); 128 when the instruction cannot be read.
+    func accessSpan(at pc: UInt32, _ vm: VirtualMachine) -> UInt32 {
+        guard let physical = vm.vcpu.systemTranslation(pc, .execute).physical, physical + 4 <= ramSize else { return 128 }
+        let word = guestWord(physical, ram: vm.board.ram)
+        guard let m = InstructionTable.spec(DecodeTable.shared.decode(word))?.memory else { return 128 }
+        switch m.kind {
+        case .single: return UInt32(m.size)
+        case .multiple: return UInt32(4 * (32 - Instruction(word).rD))
+        case .string: return 128
+        case .cacheBlock: return 64
+        }
     }
 
     /// The word at guest physical `physical` as the guest sees it: a site's
