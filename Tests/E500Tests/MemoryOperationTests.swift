@@ -1,6 +1,7 @@
 import Testing
 import E500
 import PowerISA
+import TestSupport
 
 /// The instruction table's memory column against the interpreter: every
 /// row's declared size, sign extension, byte order, register file, update
@@ -28,28 +29,13 @@ import PowerISA
         return (core, space)
     }
 
-    static func encode(_ spec: InstructionSpec) -> UInt32? {
-        var values: [Int64] = []
-        for operand in spec.operands {
-            switch operand {
-            case .rD, .rS: values.append(spec.opcode == .lmw || spec.opcode == .stmw ? 28 : 20)
-            case .frD, .frS: values.append(3)
-            case .dispRA, .dispRA0: values += [8, 10]
-            case .rA, .rA0: values.append(10)
-            case .rB: values.append(11)
-            default: return nil
-            }
-        }
-        return try? Encoder.encode(spec.opcode, values, record: spec.flags.contains(.setsCR0))
-    }
-
     static func bigEndian(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
 
     @Test func memoryOperationsMatchTheInterpreter() {
         var checked = 0
         for spec in InstructionTable.specs {
             guard let m = spec.memory, m.kind != .string, m.kind != .cacheBlock, !m.reservation,
-                  let word = Self.encode(spec) else { continue }
+                  let word = spec.memoryAccess(displacement: 8) else { continue }
             let (core, space) = Self.run(word)
             let ea = Self.data + 16 + 8
             let name = spec.mnemonic

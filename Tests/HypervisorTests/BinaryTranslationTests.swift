@@ -333,25 +333,6 @@ extension BinaryTranslationTests {
 }
 
 extension BinaryTranslationTests {
-    /// The table's operands for one load, store or cache operation aimed at
-    /// r10 (+ r11 or a displacement): data in r20 (r28 for lmw/stmw) or f3.
-    static func access(_ spec: InstructionSpec, displacement: Int64) -> UInt32? {
-        var values: [Int64] = []
-        for operand in spec.operands {
-            switch operand {
-            case .rD, .rS: values.append(spec.opcode == .lmw || spec.opcode == .stmw ? 28 : 20)
-            case .frD, .frS: values.append(3)
-            case .dispRA, .dispRA0: values += [displacement, 10]
-            case .rA, .rA0: values.append(10)
-            case .rB: values.append(11)
-            case .nb: values.append(8)
-            case .mo: values.append(0)
-            default: return nil
-            }
-        }
-        return try? Encoder.encode(spec.opcode, values, record: spec.flags.contains(.setsCR0))
-    }
-
     /// Every load, store and cache operation of the table against a traced
     /// page and the stolen page, at a patch site, next to one, inside one,
     /// across the traced page's end and inside the translations: the same
@@ -377,7 +358,7 @@ extension BinaryTranslationTests {
         var cases = 0, traced: UInt64 = 0
         for spec in ops {
             for (base, offset) in targets {
-                guard let word = Self.access(spec, displacement: offset) else { continue }
+                guard let word = spec.memoryAccess(displacement: offset) else { continue }
                 var states: [GuestState] = []
                 var fprs: [[UInt64]] = []
                 for g in [GuestHarness(), GuestHarness(assist: .binaryTranslation(Self.translatorConfiguration()))] {
