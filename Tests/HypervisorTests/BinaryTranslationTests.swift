@@ -389,3 +389,31 @@ extension BinaryTranslationTests {
         #expect(traced >= UInt64(cases / 2))
     }
 }
+
+extension BinaryTranslationTests {
+    /// The VMM's guest-memory primitives see what the guest sees: a patched
+    /// site reads as its original instruction, the stolen page as its saved
+    /// data; writing the original back keeps the patch, writing something
+    /// else unpatches the site, and the guest then executes that.
+    @Test func theVMMReadsAndWritesGuestMemoryAsTheGuestSeesIt() {
+        let g = GuestHarness(assist: .binaryTranslation(Self.translatorConfiguration()))
+        let site = asm(.mfspr, [5, Int64(SPR.sprg0)])
+        g.put(0x1000, [asm(.addi, [3, 0, 4]), asm(.mtspr, [9, 3]), site, asm(.wrteei, [1]), asm(.wrteei, [0]),
+                       asm(.bc, [16, 0, -12]), asm(.b, [0])])
+        g.put(0x80_0040, [0xCAFE_F00D])
+        g.run(limit: 200)
+        let t = g.vm.translator!
+        #expect(t.sites.count == 3 && t.statistics.stolenPages == 1)   // mfspr, wrteei 1, wrteei 0
+        #expect(g.word(0x1008) != site && g.vm.readGuestWord(0x1008) == site)
+        // RAM holds the translation cache's image there (zero past the translations); the guest sees its data.
+        #expect(g.vm.readGuestWord(0x80_0040) == 0xCAFE_F00D && g.word(0x80_0040) == 0)
+        #expect(g.vm.writeGuestWord(0x80_0044, 0x1234_5678) && g.vm.readGuestWord(0x80_0044) == 0x1234_5678)
+        #expect(g.vm.writeGuestWord(0x1008, site) && t.sites.count == 3 && g.word(0x1008) != site)
+        let li = asm(.addi, [5, 0, 77])
+        #expect(g.vm.writeGuestWord(0x1008, li) && t.sites.count == 2 && g.word(0x1008) == li)
+        g.vm.hardware.pc = 0x1000
+        g.vm.run(limit: 200)
+        #expect(g.vm.hardware.gpr[5] == 77)
+        #expect(g.vm.readGuestWord(0x4000_0000) == nil)   // no guest mapping
+    }
+}
