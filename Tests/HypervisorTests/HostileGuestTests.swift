@@ -139,10 +139,12 @@ struct HostileCase: CustomStringConvertible {
     }
 }
 
-enum GuestMode: String, CaseIterable { case bare, kvm, pv }
+enum GuestMode: String, CaseIterable { case bare, kvm, pv, bt }
 
 /// A guest machine for one hostile case: bare (`Machine`), or a
-/// `VirtualMachine` in kvm or pv mode, with guarded guest RAM.
+/// `VirtualMachine` in kvm, pv or bt mode, with guarded guest RAM (bt
+/// patches a privileged instruction at its first exit, so the translator's
+/// paths run in every case that has one).
 final class HostileGuest {
     static let ramSize: UInt64 = 64 << 20
     static let sentinel: UInt32 = 0xDEAD_0003, pattern: UInt32 = 0x5A5A_A5A5
@@ -171,8 +173,12 @@ final class HostileGuest {
             }
             vm = nil
         } else {
+            var translation = BinaryTranslator.Configuration()
+            translation.threshold = 0
+            translation.cacheRegion = .init(ea: 0x3F0_0000, physical: 0x3F0_0000, pages: 4)
+            let assist: VirtualMachine.Assist = mode == .pv ? .paravirtual : mode == .bt ? .binaryTranslation(translation) : .none
             let vm = VirtualMachine(ramSize: HostileGuest.ramSize, ramGuardBytes: GuestRAM.physicalAddressSpace, disk: disk,
-                                    paravirtual: mode == .pv) { console.bytes.append($0) }
+                                    assist: assist) { console.bytes.append($0) }
             self.vm = vm
             machine = vm.machine
         }
