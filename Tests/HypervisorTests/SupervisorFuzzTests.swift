@@ -8,6 +8,10 @@ import PowerISA
 /// the guest "kernel" runs deprivileged behind the shadow TLB, so every
 /// privileged or TLB word exits to the VMM, which must emulate or reflect it.
 /// Each case must return within its budget with a defined stop reason.
+/// Under bt the same, with every translatable privileged instruction patched
+/// at its first exit (the handlers' mfspr/mtspr run translated from then on)
+/// and the random stores landing on traced pages, patch sites and the
+/// translation cache.
 @Suite struct KVMSupervisorFuzzTests {
     static let cases = 7_813
     static let wordsPerCase = 64
@@ -31,14 +35,26 @@ import PowerISA
                 asm(.mfspr, [31, save]), asm(.addi, [31, 31, 4]), asm(.mtspr, [save, 31]), asm(ret)]
     }
 
-    @Test func randomWordsInGuestSupervisorModeEndInDefinedStops() {
+    static func harness(_ mode: String) -> GuestHarness {
+        guard mode == "bt" else { return GuestHarness() }
+        var c = BinaryTranslator.Configuration()
+        c.threshold = 0
+        c.cacheRegion = .init(ea: 0x80_0000, physical: 0x80_0000, pages: 4)
+        return GuestHarness(assist: .binaryTranslation(c))
+    }
+
+    @Test(arguments: ["kvm", "bt"]) func randomWordsInGuestSupervisorModeEndInDefinedStops(mode: String) {
         var rng = SplitMix64(seed: 0x1550_E9_4B)
         var stops: [String: Int] = [:]
         var interrupts = [Int](repeating: 0, count: 16)
         var exits: UInt64 = 0
-        var harness = GuestHarness()
+        var harness = Self.harness(mode)
+        var patched = 0
         for k in 0..<Self.cases {
-            if k % Self.casesPerMachine == 0 && k > 0 { harness = GuestHarness() }
+            if k % Self.casesPerMachine == 0 && k > 0 {
+                patched += harness.vm.translator?.statistics.sitesPatched ?? 0
+                harness = Self.harness(mode)
+            }
             let g = harness
             g.vm.board.ram.base.initializeMemory(as: UInt8.self, repeating: 0, count: 0x2_0000)
             for n in 0..<16 { g.put(UInt32(n * 0x100), Self.handler(n)) }
@@ -68,8 +84,9 @@ import PowerISA
                 exits += g.vm.timing.totalExits
             }
         }
-        print("supervisor fuzz (kvm): \(Self.cases * Self.wordsPerCase) random words in \(Self.cases) cases; stops: \(stops.sorted(by: { $0.key < $1.key })); VMM exits: \(exits); guest handler counts by IVOR: \(interrupts)")
+        print("supervisor fuzz (\(mode)): \(Self.cases * Self.wordsPerCase) random words in \(Self.cases) cases; stops: \(stops.sorted(by: { $0.key < $1.key })); VMM exits: \(exits); guest handler counts by IVOR: \(interrupts)")
         #expect(stops.values.reduce(0, +) == Self.cases)
         #expect(interrupts[6] > Self.cases)
+        if mode == "bt" { #expect(patched > Self.cases / Self.casesPerMachine) }
     }
 }
