@@ -28,6 +28,8 @@ echo "==> Linux guest under --mode kvm: same console as bare, exit timing, exit 
 Guest/linux/check-kvm.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> bt: the unmodified kernel under the binary translator against bare, kvm and pv, and the issue's targets"
 Guest/linux/check-bt.sh "$(swift build -c release --show-bin-path)/trapeze"
+echo "==> the engine's figures (console, instructions, modelled cycles, exits) of every workload in every mode, unchanged"
+Guest/linux/check-engine.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> console input, terminal restore and mutated inputs through trapeze run"
 Guest/linux/check-input.sh "$(swift build -c release --show-bin-path)/trapeze"
 Guest/linux/check-terminal.sh "$(swift build -c release --show-bin-path)/trapeze"

@@ -23,6 +23,8 @@ protocol GuestSystem: AnyObject {
     var pc: UInt32 { get }
     var instructionsExecuted: UInt64 { get }
     var modelledSeconds: Double { get }
+    /// Modelled machine cycles since power-on (exact, for comparisons).
+    var modelledCycles: UInt64 { get }
     var deviceTreeBlob: [UInt8] { get }
     /// The kernel file booted (for symbols).
     var kernelPath: String { get }
@@ -46,6 +48,7 @@ final class BareSystem: GuestSystem {
     var pc: UInt32 { machine.core.pc }
     var instructionsExecuted: UInt64 { machine.core.instructionsExecuted }
     var modelledSeconds: Double { machine.modelledSeconds }
+    var modelledCycles: UInt64 { machine.core.cycles }
     var deviceTreeBlob: [UInt8] { machine.deviceTreeBlob }
 
     func run(limit: UInt64) -> StopReason { machine.run(limit: limit) }
@@ -70,6 +73,7 @@ final class VirtualizedSystem: GuestSystem {
     var pc: UInt32 { vm.pc }
     var instructionsExecuted: UInt64 { vm.instructionsExecuted }
     var modelledSeconds: Double { vm.modelledSeconds }
+    var modelledCycles: UInt64 { vm.cycles }
     var deviceTreeBlob: [UInt8] { vm.machine.deviceTreeBlob }
     func run(limit: UInt64) -> StopReason { vm.run(limit: limit) }
 

@@ -96,8 +96,8 @@ struct RunCommand: ParsableCommand {
         console.restore()
         let seconds = console.elapsed
         let instructions = system.instructionsExecuted
-        var summary = String(format: "trapeze: mode=%@ instructions=%llu modelled=%.3fs wall=%.3fs mips=%.1f",
-                             mode.rawValue, instructions, system.modelledSeconds, seconds,
+        var summary = String(format: "trapeze: mode=%@ instructions=%llu modelled=%.3fs cycles=%llu wall=%.3fs mips=%.1f",
+                             mode.rawValue, instructions, system.modelledSeconds, system.modelledCycles, seconds,
                              Double(instructions) / max(seconds, 1e-9) / 1e6)
         if let vm { summary += " exits=\(vm.timing.totalExits) " + vm.timing.paperSummary }
         printError(summary)
