@@ -2,9 +2,11 @@
 # Boot benchmark: the same kernel and initramfs under qemu-system-ppc
 # (-M ppce500 -cpu e500mc) and `trapeze run`, in the same run.
 #   Benchmarks/boot/run.sh [--reps N] [TRAPEZE_BIN]
-# For each of `boot` (to TRAPEZE-BOOTED) and `echo-spawn` (the whole run,
-# 1000 /bin/echo processes) prints the best wall time of N repetitions on
-# each side, the Trapeze/QEMU ratio, and Trapeze's guest instructions and MIPS.
+# For each of `boot` (to TRAPEZE-BOOTED), `echo-spawn` (the whole run, 1000
+# /bin/echo processes) and `find` (the whole run) prints the best wall time
+# of N repetitions on each side, the Trapeze/QEMU ratio, Trapeze's guest
+# instructions and MIPS, and its peak resident memory (GNU time's maximum
+# RSS) against the guest's 256 MB of RAM.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh" "$@"
 now() { date +%s.%N; }
@@ -21,27 +23,31 @@ qemu_time() {
     pkill -f "trapeze.workload=$workload" 2>/dev/null || true
 }
 
-# trapeze: wall time and instructions until the marker (--until stops there).
+# trapeze: wall time, instructions and peak RSS (KB) until the marker (--until stops there).
+rss_file=$(mktemp)
+trap 'rm -f "$rss_file"' EXIT
 trapeze_run() {
     local workload=$1 marker=$2 start end stats
     start=$(now)
-    stats=$("$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" --workload "$workload" \
-        --until "$marker" --timeout 600 2>&1 >/dev/null </dev/null | grep '^trapeze: mode=')
+    stats=$(/usr/bin/time -f '%M' -o "$rss_file" "$trapeze" run --kernel "$image/vmlinux" --initrd "$image/initramfs.cpio" \
+        --workload "$workload" --until "$marker" --timeout 600 2>&1 >/dev/null </dev/null | grep '^trapeze: mode=')
     end=$(now)
-    echo "$(echo "$end - $start" | bc) $(sed 's/.*instructions=\([0-9]*\).*/\1/' <<<"$stats")"
+    echo "$(echo "$end - $start" | bc) $(sed 's/.*instructions=\([0-9]*\).*/\1/' <<<"$stats") $(tail -1 "$rss_file")"
 }
 
-printf '%-12s %10s %10s %8s %14s %8s\n' workload qemu_s trapeze_s ratio instructions MIPS
-for spec in "boot:TRAPEZE-BOOTED" "echo-spawn:TRAPEZE-WORKLOAD-END echo-spawn"; do
+printf '%-12s %10s %10s %8s %14s %8s %8s %9s\n' workload qemu_s trapeze_s ratio instructions MIPS rss_MB rss/ram
+for spec in "boot:TRAPEZE-BOOTED" "echo-spawn:TRAPEZE-WORKLOAD-END echo-spawn" "find:TRAPEZE-WORKLOAD-END find"; do
     workload=${spec%%:*} marker=${spec#*:}
-    best_q="" best_t="" insns=0
+    best_q="" best_t="" insns=0 rss=0
     for _ in $(seq "$reps"); do
         q=$(qemu_time "$workload" "$marker")
-        read -r t n < <(trapeze_run "$workload" "$marker")
+        read -r t n r < <(trapeze_run "$workload" "$marker")
         if [ -z "$best_q" ] || (( $(echo "$q < $best_q" | bc) )); then best_q=$q; fi
         if [ -z "$best_t" ] || (( $(echo "$t < $best_t" | bc) )); then best_t=$t; insns=$n; fi
+        [ "${r:-0}" -gt "$rss" ] && rss=$r
     done
     ratio=$(echo "scale=2; $best_t / $best_q" | bc)
     mips=$(echo "scale=1; $insns / $best_t / 1000000" | bc)
-    printf '%-12s %10.3f %10.3f %8s %14s %8s\n' "$workload" "$best_q" "$best_t" "$ratio" "$insns" "$mips"
+    printf '%-12s %10.3f %10.3f %8s %14s %8s %8s %9s\n' "$workload" "$best_q" "$best_t" "$ratio" "$insns" "$mips" \
+        "$((rss / 1024))" "$(echo "scale=2; $rss / 1024 / 256" | bc)"
 done
