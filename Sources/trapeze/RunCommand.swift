@@ -13,7 +13,7 @@ import Telemetry
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Boot Linux on the simulated e500mc machine (bare, or virtualized with --mode kvm).",
+        abstract: "Boot Linux on the simulated e500mc machine (bare, or virtualized with --mode kvm, pv or bt).",
         discussion: """
             Without --kernel, boots the project's guest image (Guest/linux/build.sh, cached in \
             ~/.cache/trapeze/linux), building it first if missing; --mode bt boots that image's \
