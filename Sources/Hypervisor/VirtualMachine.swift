@@ -100,14 +100,14 @@ public final class VirtualMachine {
         case binaryTranslation(BinaryTranslator.Configuration)
     }
 
-    /// `paravirtual`: offer the KVM PV interface (`pv` mode): the
-    /// `/hypervisor` device-tree node, hypercalls and the magic page.
-    /// `assist` chooses any mode (it wins over `paravirtual`).
+    /// `assist`: what the VMM adds to trap-and-emulate: nothing (`kvm`),
+    /// the KVM PV interface (`pv`: the `/hypervisor` device-tree node,
+    /// hypercalls and the magic page) or the binary translator (`bt`).
     /// `ramGuardBytes`: inaccessible host address space around guest RAM
     /// (tests: a host access outside guest RAM then kills the process).
     public init(ramSize: UInt64, ramGuardBytes: UInt64 = 0, disk: BlockImage? = nil, tlb1Entries: Int = 16,
-                hardwareTLB1Entries: Int = 16, costModel: CostModel = .p2020, paravirtual: Bool = false,
-                assist: Assist? = nil, transmit: @escaping (UInt8) -> Void) {
+                hardwareTLB1Entries: Int = 16, costModel: CostModel = .p2020, assist: Assist = .none,
+                transmit: @escaping (UInt8) -> Void) {
         machine = Machine(ramSize: ramSize, ramGuardBytes: ramGuardBytes, disk: disk, tlb1Entries: tlb1Entries,
                           transmit: transmit)
         vcpu = machine.core
@@ -115,7 +115,7 @@ public final class VirtualMachine {
         interruptController = machine.board.mpic.output
         let mmu = BookEMMU(tlb1Entries: hardwareTLB1Entries)
         let memory = GuestRAMOnly(machine.board.bus)
-        switch assist ?? (paravirtual ? .paravirtual : .none) {
+        switch assist {
         case .none: hooks = nil
         case .paravirtual: hooks = Paravirtualization()
         case .binaryTranslation(let configuration): hooks = BinaryTranslator(configuration, ramSize: ramSize)

@@ -10,7 +10,7 @@ import Telemetry
     static let magic: UInt32 = 0xFFFF_F000
 
     /// A `pv` guest harness: the program runs in the guest kernel.
-    func harness() -> GuestHarness { GuestHarness(paravirtual: true) }
+    func harness() -> GuestHarness { GuestHarness(assist: .paravirtual) }
 
     /// `li r11, token` (as lis/ori), r0 = "KVM!", sc: the hcall-instructions sequence.
     func hypercall(_ token: UInt32) -> [UInt32] {

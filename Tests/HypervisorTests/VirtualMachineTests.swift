@@ -19,9 +19,9 @@ final class GuestHarness {
     var output: [UInt8] = []
     var vm: VirtualMachine!
 
-    init(costModel: CostModel = .p2020, paravirtual: Bool = false, assist: VirtualMachine.Assist? = nil) {
+    init(costModel: CostModel = .p2020, assist: VirtualMachine.Assist = .none) {
         vm = VirtualMachine(ramSize: 64 << 20, ramGuardBytes: GuestRAM.physicalAddressSpace, costModel: costModel,
-                            paravirtual: paravirtual, assist: assist) { [unowned self] in
+                            assist: assist) { [unowned self] in
             self.output.append($0)
         }
         let vcpu = vm.vcpu
