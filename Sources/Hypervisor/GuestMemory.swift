@@ -17,7 +17,7 @@ extension VirtualMachine {
     public func readGuestWord(_ ea: UInt32) -> UInt32? {
         guard ea & 3 == 0, let physical = guestPhysical(ea, .read), board.ram.contains(physical, length: 4) else { return nil }
         if let translator { return translator.guestWord(physical, ram: board.ram) }
-        return UInt32(bigEndian: board.ram.base.load(fromByteOffset: Int(physical), as: UInt32.self))
+        return board.ram.load32BE(physical)
     }
 
     /// Writes the aligned word at `ea` as a guest store would land; false when it is not guest RAM.
@@ -27,7 +27,7 @@ extension VirtualMachine {
         if let translator {
             translator.writeGuestWord(physical, value, self)
         } else {
-            board.ram.base.storeBytes(of: value.bigEndian, toByteOffset: Int(physical), as: UInt32.self)
+            board.ram.store32BE(physical, value)
         }
         return true
     }
@@ -38,14 +38,13 @@ extension BinaryTranslator {
     /// a site written over is unpatched and keeps what was written.
     func writeGuestWord(_ physical: UInt64, _ value: UInt32, _ vm: VirtualMachine) {
         if let page = cache.page(containing: physical) {
-            let o = Int(physical & 0xFFF)
-            for k in 0..<4 { page.saved[o + k] = UInt8(truncatingIfNeeded: value >> UInt32(24 - 8 * k)) }
+            page.setSavedWord(Int(physical & 0xFFF), value)
             return
         }
-        vm.board.ram.base.storeBytes(of: value.bigEndian, toByteOffset: Int(physical), as: UInt32.self)
+        vm.board.ram.store32BE(physical, value)
         if let site = sites[physical] {
             if value == site.original {
-                vm.board.ram.base.storeBytes(of: site.patched.bigEndian, toByteOffset: Int(physical), as: UInt32.self)
+                vm.board.ram.store32BE(physical, site.patched)
             } else {
                 unpatch(site, vm, keepRAM: true)
                 releaseIfEmpty(physical, vm)

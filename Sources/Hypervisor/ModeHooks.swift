@@ -67,3 +67,22 @@ extension ModeHooks {
     func emulatedPrivileged(_ op: Opcode, at pc: UInt32, type: ExitType, _ vm: VirtualMachine) {}
     func guestTLBChanged(_ vm: VirtualMachine) {}
 }
+
+/// An owner of a 4 KB page of the VMM that the guest kernel reads and
+/// writes without exiting (pv's magic page, bt's shared space), as
+/// big-endian words.
+protocol VMMPageOwner: AnyObject {
+    var page: UnsafeMutableRawPointer { get }
+}
+
+extension VMMPageOwner {
+    /// A zeroed, page-aligned 4 KB page (its owner deallocates it).
+    static func allocatePage() -> UnsafeMutableRawPointer {
+        let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        return page
+    }
+
+    func word(_ offset: Int) -> UInt32 { UInt32(bigEndian: page.load(fromByteOffset: offset, as: UInt32.self)) }
+    func setWord(_ offset: Int, _ value: UInt32) { page.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
+}

@@ -20,7 +20,7 @@ import Telemetry
 ///   and writes its MSR, SPRGs, SRR0/1, DEAR, ESR and MAS registers there
 ///   without exiting; the VMM takes those values into the vCPU after the
 ///   guest ran and writes the vCPU's back before it runs again.
-public final class Paravirtualization: ModeHooks {
+public final class Paravirtualization: ModeHooks, VMMPageOwner {
     /// ePAPR hypercall tokens (vendor << 16 | number) and status codes.
     static let kvmVendor: UInt32 = 42, epaprVendor: UInt32 = 1
     static let features = kvmVendor << 16 | 3          // KVM_HC_FEATURES
@@ -51,8 +51,7 @@ public final class Paravirtualization: ModeHooks {
     private(set) var guestPhysical: UInt64 = 0
 
     init() {
-        page = .allocate(byteCount: 4096, alignment: 4096)
-        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        page = Self.allocatePage()
     }
 
     deinit { page.deallocate() }
@@ -140,8 +139,6 @@ public final class Paravirtualization: ModeHooks {
 
     // MARK: The shared page
 
-    func word(_ offset: Int) -> UInt32 { UInt32(bigEndian: page.load(fromByteOffset: offset, as: UInt32.self)) }
-    func setWord(_ offset: Int, _ value: UInt32) { page.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
     /// A 64-bit field as a 32-bit guest uses it: the low word.
     func long(_ offset: Int) -> UInt32 { word(offset + 4) }
     func setLong(_ offset: Int, _ value: UInt32) { setWord(offset, 0); setWord(offset + 4, value) }

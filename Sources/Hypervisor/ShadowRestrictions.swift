@@ -16,6 +16,10 @@ final class ShadowRestrictions {
         static func < (a: Fragment, b: Fragment) -> Bool { a.start < b.start }
         func contains(_ physical: UInt64) -> Bool { physical >= start && physical < end }
         func overlaps(_ start: UInt64, _ size: UInt64) -> Bool { start < end && self.start < start + size }
+        /// Its four aligned quarters (e500 page sizes when it is one and at least 16 KB).
+        var quarters: [Fragment] { (0..<4).map { Fragment(start: start + UInt64($0) * (size / 4), size: size / 4) } }
+        /// The aligned page of four times its size that holds it.
+        var parent: Fragment { Fragment(start: start & ~(4 * size - 1), size: 4 * size) }
     }
 
     /// Disjoint fragments, sorted by start.

@@ -111,31 +111,26 @@ final class ShadowTLB {
         var size: UInt64 = 1024 << UInt64(tsize)
         var start = UInt64(ea) & ~(size - 1)
         var physical = guest.rpn + (start - UInt64(guest.epn))
-        while physical + size > ramSize {
-            guard tsize > 2 else { return false }
+        /// The page around ea a quarter of the size.
+        func shrink() {
             tsize -= 2
             size = 1024 << UInt64(tsize)
             start = UInt64(ea) & ~(size - 1)
             physical = guest.rpn + (start - UInt64(guest.epn))
         }
+        while physical + size > ramSize {
+            guard tsize > 2 else { return false }
+            shrink()
+        }
         var traced = false
         if let restrictions {
             // bt: a traced fragment gets a shadow of its own, execute-only;
             // elsewhere the largest page that holds no traced byte.
-            if let f = restrictions.fragment(containing: physical + (UInt64(ea) - start)), f.size < size {
-                let offset = f.start - physical
-                (tsize, size, start, physical) = (UInt32(f.size.trailingZeroBitCount - 10), f.size, start + offset, f.start)
+            if let f = restrictions.fragment(containing: physical + (UInt64(ea) - start)) {
                 traced = true
-            } else if restrictions.fragment(containing: physical + (UInt64(ea) - start)) != nil {
-                traced = true
+                while size > f.size { shrink() }
             } else {
-                while restrictions.overlaps(physical, size) {
-                    tsize -= 2
-                    size = 1024 << UInt64(tsize)
-                    let newStart = UInt64(ea) & ~(size - 1)
-                    physical += newStart - start
-                    start = newStart
-                }
+                while restrictions.overlaps(physical, size) { shrink() }
             }
         }
         var shadow = BookEMMU.Entry()

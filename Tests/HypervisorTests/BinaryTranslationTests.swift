@@ -52,7 +52,7 @@ import Telemetry
 
     /// A random site: one of the instructions the translator rewrites.
     static func randomSite(_ rng: inout SplitMix64) -> UInt32 {
-        let writable = SharedSpace.mirrored.filter { !SharedSpace.readOnly.contains($0) }
+        let writable = SharedSpace.writable.map(\.1)
         let r = Int64(rng.next() % 32)
         switch rng.next() % 7 {
         case 0: return asm(.mfmsr, [r])
@@ -120,7 +120,7 @@ import Telemetry
                 let v = g.vm.vcpu
                 v.msr = initialMSR
                 for r in 0..<32 where r != 2 && r != 3 { v.gpr[r] = gprs[r] }
-                for (i, spr) in SharedSpace.mirrored.enumerated() where !SharedSpace.readOnly.contains(spr) {
+                for (i, spr) in SharedSpace.writable {
                     _ = v.writeSupervisorSPR(spr, sprValues[i], executed: 0)
                 }
                 if pending {

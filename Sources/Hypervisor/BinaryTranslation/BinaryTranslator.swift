@@ -202,11 +202,8 @@ public final class BinaryTranslator: ModeHooks {
             }
         case .tlbMiss(let address, let access) where access != .execute && address & 0xFFFF_F000 == SharedSpace.effectiveAddress:
             // A translation reaching the shared space (the guest's own accesses there are the guest TLB's).
-            let site: Site?
-            if let s = sites.values.first(where: { $0.ea == pc && $0.translation == nil }) { site = s }
-            else if let start = translationStarts[pc] { site = sites[start] }
-            else { return .notHandled }
-            guard let site else { return .notHandled }
+            guard let site = translationStarts[pc].flatMap({ sites[$0] })
+                    ?? sites.values.first(where: { $0.ea == pc && $0.translation == nil }) else { return .notHandled }
             if vm.vcpu.msr & (MSR.pr | MSR.ds) == 0 && sharedSpaceActive {
                 vm.shadow.installVMMPage(at: SharedSpace.effectiveAddress, writable: true)
                 vm.hardware.flushTLB()
@@ -269,7 +266,7 @@ public final class BinaryTranslator: ModeHooks {
               cache.page(containing: physical) == nil else { return false }
         if configuration.policy == .adaptPR && !mayTrace(physical) { return true }   // untraced: not yet again
         let ram = vm.board.ram
-        let original = UInt32(bigEndian: ram.base.load(fromByteOffset: Int(physical), as: UInt32.self))
+        let original = ram.load32BE(physical)
         let op = DecodeTable.shared.decode(original)
         let type = VirtualMachine.exitType(of: op)
         var translationStart: UInt32? = nil
@@ -286,8 +283,8 @@ public final class BinaryTranslator: ModeHooks {
                   let there = Translation.branch(from: pc, to: start) else { return false }
             code.words[last] = back
             for (n, w) in code.words.enumerated() {
-                page.image.withUnsafeMutableBytes { $0.storeBytes(of: w.bigEndian, toByteOffset: offset + 4 * n, as: UInt32.self) }
-                ram.base.storeBytes(of: w.bigEndian, toByteOffset: Int(page.physical) + offset + 4 * n, as: UInt32.self)
+                page.setImageWord(offset + 4 * n, w)
+                ram.store32BE(page.physical + UInt64(offset + 4 * n), w)
             }
             for (index, kind) in code.traps {
                 translationTraps[start &+ UInt32(4 * index)] = (physical, kind, code.scratch)
@@ -304,7 +301,7 @@ public final class BinaryTranslator: ModeHooks {
         sites[physical] = Site(ea: pc, physical: physical, original: original, patched: patched, op: op,
                                exitType: type, translation: translationStart)
         sitesByPage[physical & ~0xFFF, default: []].insert(physical)
-        ram.base.storeBytes(of: patched.bigEndian, toByteOffset: Int(physical), as: UInt32.self)
+        ram.store32BE(physical, patched)
         statistics.sitesPatched += 1
         if !everPatched.insert(pc).inserted { statistics.sitesRetranslated += 1 }
         if !sharing {
@@ -318,7 +315,7 @@ public final class BinaryTranslator: ModeHooks {
     /// its fragment is untraced). With `keepRAM` the guest's own new word stays.
     func unpatch(_ site: Site, _ vm: VirtualMachine, keepRAM: Bool = false) {
         if !keepRAM {
-            vm.board.ram.base.storeBytes(of: site.original.bigEndian, toByteOffset: Int(site.physical), as: UInt32.self)
+            vm.board.ram.store32BE(site.physical, site.original)
         }
         sites[site.physical] = nil
         sitesByPage[site.physical & ~0xFFF]?.remove(site.physical)
@@ -345,10 +342,10 @@ public final class BinaryTranslator: ModeHooks {
     func emulateOriginal(_ site: Site, _ vm: VirtualMachine) -> ExitDisposition {
         let ram = vm.board.ram
         vm.hardware.pc = site.ea
-        ram.base.storeBytes(of: site.original.bigEndian, toByteOffset: Int(site.physical), as: UInt32.self)
+        ram.store32BE(site.physical, site.original)
         let (stop, waited) = vm.emulate(op: site.op)
         if sites[site.physical] != nil {
-            ram.base.storeBytes(of: site.patched.bigEndian, toByteOffset: Int(site.physical), as: UInt32.self)
+            ram.store32BE(site.physical, site.patched)
         }
         if waited {
             vm.beginWait()

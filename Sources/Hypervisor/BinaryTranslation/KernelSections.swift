@@ -13,6 +13,14 @@ struct KernelSections {
         var writable: Bool
         var executable: Bool
         var allocated: Bool
+
+        /// The effective addresses of the whole 4 KB pages inside the section.
+        var wholePages: [UInt32] {
+            let first = (UInt64(address) + 0xFFF) & ~0xFFF, end = (UInt64(address) + UInt64(size)) & ~0xFFF
+            return Array(stride(from: first, to: end, by: 4096)).map { UInt32($0) }
+        }
+        /// Where the page at `ea` of the section is loaded.
+        func physical(of ea: UInt32) -> UInt64 { physical + UInt64(ea - address) }
     }
     var sections: [Section] = []
 
@@ -64,15 +72,9 @@ struct KernelSections {
     /// reads it only when the kernel hits a BUG or WARN), then the other
     /// writable, non-executable sections, largest first.
     func stealCandidates(preferred: String?) -> [Section] {
-        let data = sections.filter { $0.allocated && $0.writable && !$0.executable && Self.wholePages($0) > 0 }
+        let data = sections.filter { $0.allocated && $0.writable && !$0.executable && !$0.wholePages.isEmpty }
         if let preferred { return data.filter { $0.name == preferred } }
         let first = data.filter { $0.name == "__bug_table" }
         return first + data.filter { $0.name != "__bug_table" }.sorted { $0.size > $1.size }
-    }
-
-    /// Whole 4 KB pages inside a section.
-    static func wholePages(_ s: Section) -> Int {
-        let start = (UInt64(s.address) + 0xFFF) & ~0xFFF, end = (UInt64(s.address) + UInt64(s.size)) & ~0xFFF
-        return end > start ? Int((end - start) >> 12) : 0
     }
 }

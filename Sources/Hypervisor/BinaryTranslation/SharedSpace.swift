@@ -11,7 +11,7 @@ import E500
 /// The VMM writes the vCPU's values into the page before each entry and
 /// takes the writable ones back after each exit, so the vCPU stays the one
 /// copy of the guest's state everywhere else.
-final class SharedSpace {
+final class SharedSpace: VMMPageOwner {
     static let effectiveAddress: UInt32 = 0xFFFF_F000
 
     /// The page's layout: one big-endian word per register.
@@ -37,6 +37,8 @@ final class SharedSpace {
         SPR.pid, SPR.pir,
     ]
     static let readOnly: Set<Int> = [SPR.pid, SPR.pir]
+    /// The mirrored SPRs a translation may write, with their index in `mirrored`.
+    static let writable = mirrored.enumerated().filter { !readOnly.contains($0.element) }.map { ($0.offset, $0.element) }
 
     /// Byte offset of SPR `n` in the page, or nil when it is not mirrored.
     static let offsetOfSPR: [Int: Int] = Dictionary(uniqueKeysWithValues:
@@ -48,15 +50,12 @@ final class SharedSpace {
     let page: UnsafeMutableRawPointer
 
     init() {
-        page = .allocate(byteCount: 4096, alignment: 4096)
-        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        page = Self.allocatePage()
         setWord(Slot.mtmsrTrapMask, ~(MSR.ee | MSR.me | MSR.ri))
     }
 
     deinit { page.deallocate() }
 
-    func word(_ offset: Int) -> UInt32 { UInt32(bigEndian: page.load(fromByteOffset: offset, as: UInt32.self)) }
-    func setWord(_ offset: Int, _ value: UInt32) { page.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
 
     /// The vCPU's registers, and whether an interrupt waits for MSR[EE]
     /// (as MSR[EE]'s bit, so a translation can AND it with the new MSR).
@@ -71,7 +70,7 @@ final class SharedSpace {
     /// What the guest kernel wrote without exiting, into the vCPU. Returns
     /// the MSR bits that changed.
     func load(into vcpu: Core) -> UInt32 {
-        for (n, spr) in Self.mirrored.enumerated() where !Self.readOnly.contains(spr) {
+        for (n, spr) in Self.writable {
             let value = word(Slot.firstSPR + 4 * n)
             if vcpu.readSupervisorSPR(spr, executed: 0) != value {
                 _ = vcpu.writeSupervisorSPR(spr, value, executed: 0)

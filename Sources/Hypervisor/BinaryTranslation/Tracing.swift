@@ -87,30 +87,27 @@ extension BinaryTranslator {
     /// original instruction, a stolen page's saved data, else guest RAM.
     public func guestWord(_ physical: UInt64, ram: GuestRAM) -> UInt32 {
         if let site = sites[physical & ~3], physical & 3 == 0 { return site.original }
-        if let page = cache.page(containing: physical) {
-            let o = Int(physical & 0xFFF)
-            return UInt32(page.saved[o]) << 24 | UInt32(page.saved[o + 1]) << 16 | UInt32(page.saved[o + 2]) << 8 | UInt32(page.saved[o + 3])
-        }
-        return UInt32(bigEndian: ram.base.load(fromByteOffset: Int(physical), as: UInt32.self))
+        if let page = cache.page(containing: physical) { return page.savedWord(Int(physical & 0xFFF)) }
+        return ram.load32BE(physical)
     }
 
     /// Guest RAM as the guest left it, in these pages, for one emulated access.
     func putOriginals(_ pages: [UInt64], _ vm: VirtualMachine) {
-        let base = vm.board.ram.base
+        let ram = vm.board.ram, base = ram.base
         for page in pages {
             if let stolen = cache.page(containing: page) {
                 stolen.saved.withUnsafeBytes { base.advanced(by: Int(page)).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
             }
             for p in sitesByPage[page] ?? [] {
                 guard let site = sites[p] else { continue }
-                base.storeBytes(of: site.original.bigEndian, toByteOffset: Int(p), as: UInt32.self)
+                ram.store32BE(p, site.original)
             }
         }
     }
 
     /// Back to what the hardware executes, keeping what the access changed.
     func takeOriginals(_ pages: [UInt64], _ vm: VirtualMachine) {
-        let base = vm.board.ram.base
+        let ram = vm.board.ram, base = ram.base
         for page in pages {
             if let stolen = cache.page(containing: page) {
                 stolen.saved.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base.advanced(by: Int(page)), byteCount: 4096) }
@@ -118,9 +115,8 @@ extension BinaryTranslator {
             }
             for p in sitesByPage[page] ?? [] {
                 guard let site = sites[p] else { continue }
-                let now = UInt32(bigEndian: base.load(fromByteOffset: Int(p), as: UInt32.self))
-                if now == site.original {
-                    base.storeBytes(of: site.patched.bigEndian, toByteOffset: Int(p), as: UInt32.self)
+                if ram.load32BE(p) == site.original {
+                    ram.store32BE(p, site.patched)
                 } else {
                     // The guest rewrote its instruction: it runs what it wrote.
                     unpatch(site, vm, keepRAM: true)
@@ -272,25 +268,20 @@ extension BinaryTranslator {
         statistics.splits += 1
         tracing.remove(fragment)
         fragmentStates[fragment.start] = nil
-        let quarter = fragment.size / 4
         if burst {
             // Quarter by quarter: a quarter without sites is untraced, one whose
             // pages did not fault stays traced whole (one TLB entry), one that
             // faulted is broken again, down to the shortest page.
             var pieces: [ShadowRestrictions.Fragment] = []
             let everywhere = state.faultPages.count >= FragmentState.faultPageLimit
-            for q in 0..<4 {
-                carve(.init(start: fragment.start + UInt64(q) * quarter, size: quarter), faulting: state.faultPages,
-                      everywhere: everywhere, into: &pieces)
-            }
+            for q in fragment.quarters { carve(q, faulting: state.faultPages, everywhere: everywhere, into: &pieces) }
             for f in pieces {
                 tracing.add(f)
                 fragmentStates[f.start] = FragmentState(threshold: state.threshold)
             }
         } else {
             let worst = state.quarterFaults.indices.max { state.quarterFaults[$0] < state.quarterFaults[$1] }!
-            for q in 0..<4 {
-                let f = ShadowRestrictions.Fragment(start: fragment.start + UInt64(q) * quarter, size: quarter)
+            for (q, f) in fragment.quarters.enumerated() {
                 guard holdsTracedContent(f) else { continue }
                 tracing.add(f)
                 fragmentStates[f.start] = FragmentState(threshold: state.threshold)
@@ -310,11 +301,7 @@ extension BinaryTranslator {
             pieces.append(f)
             return
         }
-        let quarter = f.size / 4
-        for q in 0..<4 {
-            carve(.init(start: f.start + UInt64(q) * quarter, size: quarter), faulting: faulting, everywhere: everywhere,
-                  into: &pieces)
-        }
+        for q in f.quarters { carve(q, faulting: faulting, everywhere: everywhere, into: &pieces) }
     }
 
     /// Every window: bursts and scans split, T decays, and four traced
@@ -349,15 +336,14 @@ extension BinaryTranslator {
         while merged {
             merged = false
             for f in tracing.fragments where f.size < 256 << 20 {
-                let parent = f.start & ~(4 * f.size - 1)
-                let siblings = (0..<4).map { ShadowRestrictions.Fragment(start: parent + UInt64($0) * f.size, size: f.size) }
+                let parent = f.parent, siblings = parent.quarters
                 guard siblings.allSatisfy({ tracing.fragments.contains($0) }) else { continue }
                 let t = siblings.map { fragmentStates[$0.start]?.threshold ?? 0 }.max() ?? 0
                 for s in siblings { tracing.remove(s); fragmentStates[s.start] = nil }
-                tracing.add(.init(start: parent, size: 4 * f.size))
-                fragmentStates[parent] = FragmentState(threshold: t)
+                tracing.add(parent)
+                fragmentStates[parent.start] = FragmentState(threshold: t)
                 statistics.merges += 1
-                shadowsChanged(parent, 4 * f.size, vm)
+                shadowsChanged(parent.start, parent.size, vm)
                 merged = true
                 break
             }

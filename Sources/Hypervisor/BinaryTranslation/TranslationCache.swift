@@ -20,6 +20,17 @@ final class TranslationCache {
             self.saved = saved
             image = [UInt8](repeating: 0, count: 4096)   // zero words: illegal instructions
         }
+
+        /// A big-endian word of the guest's data, at a byte offset in the page.
+        func savedWord(_ offset: Int) -> UInt32 {
+            saved.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+        }
+        func setSavedWord(_ offset: Int, _ value: UInt32) {
+            saved.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
+        }
+        func setImageWord(_ offset: Int, _ value: UInt32) {
+            image.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self) }
+        }
     }
 
     /// Pages available to steal, in order (EA, physical), and those stolen.
@@ -34,16 +45,8 @@ final class TranslationCache {
 
     /// The whole pages of `sections` (in order), as candidates.
     convenience init(sections: [KernelSections.Section], pageLimit: Int) {
-        var list: [(UInt32, UInt64)] = []
-        for s in sections {
-            let first = (UInt64(s.address) + 0xFFF) & ~0xFFF, end = (UInt64(s.address) + UInt64(s.size)) & ~0xFFF
-            var ea = first
-            while ea < end && list.count < pageLimit {
-                list.append((UInt32(ea), s.physical + (ea - UInt64(s.address))))
-                ea += 4096
-            }
-        }
-        self.init(candidates: list)
+        let pages = sections.flatMap { s in s.wholePages.map { (ea: $0, physical: s.physical(of: $0)) } }
+        self.init(candidates: Array(pages.prefix(pageLimit)))
     }
 
     var capacityLeft: Bool { used < 4096 || !candidates.isEmpty }
