@@ -25,9 +25,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 initrd=(--initrd "$image/initramfs.cpio")
 
-passed=0 failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1"; failed=$((failed + 1)); }
+. "$here/../lib/checks.sh"
 
 workloads=boot,echo-spawn,find
 # 1. The unmodified kernel under bare, kvm and bt; pv with its patched kernel.
@@ -106,28 +104,9 @@ else
 fi
 
 # 4. Determinism.
-summary() { grep -o 'instructions=[0-9]* modelled=[0-9.]*s\|exits=[0-9]*.*acc-viol=[0-9]*' "$1" | tr '\n' ' '; }
-for n in 1 2; do
-    "$trapeze" run --mode bt --kernel "$stock/vmlinux" "${initrd[@]}" --workload find --until "TRAPEZE-WORKLOAD-END find" \
-        --timeout 300 --exit-timing "$work/det-$n" > "$work/det-$n.log" 2>&1
-done
-if [ -s "$work/det-1/vm0_vcpu0_timing" ] && grep -q 'exits=[1-9]' "$work/det-1.log" &&
-   [ "$(grep -v 'wall=' "$work/det-1.log")" = "$(grep -v 'wall=' "$work/det-2.log")" ] &&
-   [ "$(summary "$work/det-1.log")" = "$(summary "$work/det-2.log")" ] &&
-   cmp -s "$work/det-1/vm0_vcpu0_timing" "$work/det-2/vm0_vcpu0_timing"; then
-    pass "deterministic under bt: two runs of find print the same console and take the same exits ($(summary "$work/det-1.log"))"
-else
-    fail "deterministic under bt: two runs of find differ"
-    diff <(grep -v 'wall=' "$work/det-1.log") <(grep -v 'wall=' "$work/det-2.log") | head -5
-fi
+check_deterministic bt --kernel "$stock/vmlinux" "${initrd[@]}" --workload find --until "TRAPEZE-WORKLOAD-END find" --timeout 300
 
 # 5. Bad options.
-check() {  # name, expected status, command...
-    local name=$1 expected=$2; shift 2
-    "$@" > "$work/$name.log" 2>&1
-    local status=$?
-    if [ $status -eq "$expected" ]; then pass "$name"; else fail "$name: status $status, expected $expected"; tail -3 "$work/$name.log"; fi
-}
 check bad-bt-policy 64 "$trapeze" run --mode bt --kernel "$stock/vmlinux" "${initrd[@]}" --bt sideways
 check bad-bt-fragment 64 "$trapeze" run --mode bt --kernel "$stock/vmlinux" "${initrd[@]}" --bt-fragment 8K
 check bt-panic 2 "$trapeze" run --mode bt --kernel "$stock/vmlinux" --append "console=ttyS0 rdinit=/none" --timeout 300

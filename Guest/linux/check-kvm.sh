@@ -17,9 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 boot=(--kernel "$image/vmlinux" --initrd "$image/initramfs.cpio")
 
-passed=0 failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1"; failed=$((failed + 1)); }
+. "$here/../lib/checks.sh"
 
 # 1. compare: every workload reaches its END marker in every mode with the same console.
 "$trapeze" compare "${boot[@]}" --modes bare,kvm,pv --workload boot,echo-spawn,find \
@@ -93,31 +91,10 @@ fi
 # console (printk timestamps included), count the same instructions and
 # exits, and write the same exit-timing file (every type's count and time).
 for m in kvm pv; do
-    for n in 1 2; do
-        "$trapeze" run "${boot[@]}" --mode "$m" --workload find --until "TRAPEZE-WORKLOAD-END find" --timeout 300 \
-            --exit-timing "$work/det-$m-$n" > "$work/det-$m-$n.log" 2>&1
-    done
-    # The summary line holds host wall time and MIPS: compare it only for instructions and exits.
-    summary() { grep -o 'instructions=[0-9]* modelled=[0-9.]*s\|exits=[0-9]*' "$1" | tr '\n' ' '; }
-    if [ -s "$work/det-$m-1/vm0_vcpu0_timing" ] && grep -q 'exits=[1-9]' "$work/det-$m-1.log" &&
-       [ "$(grep -v 'wall=' "$work/det-$m-1.log")" = "$(grep -v 'wall=' "$work/det-$m-2.log")" ] &&
-       [ "$(summary "$work/det-$m-1.log")" = "$(summary "$work/det-$m-2.log")" ] &&
-       cmp -s "$work/det-$m-1/vm0_vcpu0_timing" "$work/det-$m-2/vm0_vcpu0_timing"; then
-        pass "deterministic under $m: two runs of find print the same console and take the same exits ($(summary "$work/det-$m-1.log"))"
-    else
-        fail "deterministic under $m: two runs of find differ"
-        diff <(grep -v 'wall=' "$work/det-$m-1.log") <(grep -v 'wall=' "$work/det-$m-2.log") | head -5
-        diff "$work/det-$m-1/vm0_vcpu0_timing" "$work/det-$m-2/vm0_vcpu0_timing" | head -5
-    fi
+    check_deterministic "$m" "${boot[@]}" --workload find --until "TRAPEZE-WORKLOAD-END find" --timeout 300
 done
 
 # 5. Statuses: a panicking guest is 2 under kvm too; bad options and profiles are 1 or a usage error.
-check() {  # name, expected status, command...
-    local name=$1 expected=$2; shift 2
-    "$@" > "$work/$name.log" 2>&1
-    local status=$?
-    if [ $status -eq "$expected" ]; then pass "$name"; else fail "$name: status $status, expected $expected"; tail -5 "$work/$name.log"; fi
-}
 check kvm-panic 2 "$trapeze" run --mode kvm --kernel "$image/vmlinux" --append "console=ttyS0 rdinit=/none" --timeout 300
 echo '{"frequency_mhz": 1000, "exit_cycles": {"NOT_AN_EXIT": 5}}' > "$work/bad-profile.json"
 check bad-cost-profile 1 "$trapeze" run --mode kvm "${boot[@]}" --cost-model "$work/bad-profile.json"
