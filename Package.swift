@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "E500Tests", dependencies: ["E500", "PowerISA", "TestSupport"]),
         .testTarget(name: "DifferentialTests", dependencies: ["PowerISA", "TestSupport"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Telemetry", "TestSupport"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Telemetry", "TestSupport", "E500", "PowerISA"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Telemetry", "E500", "Platform", "PowerISA", "TestSupport"]),
     ]
 )

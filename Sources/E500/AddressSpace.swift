@@ -20,6 +20,12 @@ public protocol MemoryTranslator: AnyObject {
     /// Host address of the first byte of the 4 KB guest page holding `address`,
     /// or nil when `access` is not allowed there.
     func hostPage(for address: UInt32, access: MemoryAccess) -> UnsafeMutableRawPointer?
+    /// The decoded code of the memory behind the translator, if it keeps one.
+    var codeCache: CodeCache? { get }
+}
+
+extension MemoryTranslator {
+    public var codeCache: CodeCache? { nil }
 }
 
 /// The 4 GB address space of a Linux user process. Guest address A lives at
@@ -35,6 +41,11 @@ public final class AddressSpace: MemoryTranslator {
     public let base: UnsafeMutableRawPointer
     /// One permission byte per 4 KB guest page.
     let permissions: UnsafeMutablePointer<UInt8>
+    /// The decoded instructions of the address space (CodeCache.swift). Host
+    /// code that writes guest memory other than through the methods here says
+    /// so first (`willWrite`, `setShared`).
+    let decodedCode: CodeCache
+    public var codeCache: CodeCache? { decodedCode }
 
     public init() {
         let size = Int(UInt32.max) + 1
@@ -43,6 +54,21 @@ public final class AddressSpace: MemoryTranslator {
         base = p
         permissions = .allocate(capacity: AddressSpace.pageCount)
         permissions.initialize(repeating: 0, count: AddressSpace.pageCount)
+        decodedCode = CodeCache(hostBase: p, size: UInt64(size))
+    }
+
+    /// Says that [address, address + count) is about to be written from the
+    /// host (a system call's result, a loader): decoded code there goes.
+    @inline(__always)
+    public func willWrite(_ address: UInt32, count: Int) {
+        decodedCode.invalidate(base + Int(address), count: count)
+    }
+
+    /// Says that host pages under [address, address + count) become (or stop
+    /// being) a host MAP_SHARED mapping, which others can write behind the
+    /// code cache's back: instructions there are then decoded as they run.
+    public func setShared(_ address: UInt32, count: Int, _ shared: Bool) {
+        decodedCode.setUncacheable(base + Int(address), count: count, shared)
     }
 
     deinit {
@@ -127,6 +153,7 @@ public final class AddressSpace: MemoryTranslator {
     private func discard(_ pages: Range<Int>) {
         // Give committed memory back; the pages read as zero when mapped again.
         let shift = Int(AddressSpace.pageShift)
+        decodedCode.invalidate(base + (pages.lowerBound << shift), count: pages.count << shift)
         madvise(base + (pages.lowerBound << shift), pages.count << shift, MADV_DONTNEED)
     }
 
@@ -146,6 +173,7 @@ public final class AddressSpace: MemoryTranslator {
         let count = bytes.count
         guard UInt64(address) + UInt64(count) <= 1 << 32 else { return false }
         guard count == 0 || isMapped(address, length: UInt32(count)) else { return false }
+        willWrite(address, count: count)
         let dst = UnsafeMutableRawBufferPointer(start: base + Int(address), count: count)
         _ = dst.initializeMemory(as: UInt8.self, from: bytes)
         return true
@@ -155,6 +183,8 @@ public final class AddressSpace: MemoryTranslator {
     public func hostPointer(_ address: UInt32, count: Int) -> UnsafeMutableRawPointer? {
         guard count >= 0, UInt64(address) + UInt64(count) <= 1 << 32 else { return nil }
         guard count == 0 || isMapped(address, length: UInt32(count)) else { return nil }
+        // The caller may write through it (read(2) into guest memory).
+        willWrite(address, count: count)
         return base + Int(address)
     }
 

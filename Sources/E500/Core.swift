@@ -88,6 +88,7 @@ public final class Core {
             ramBase = nil
             ramSize = 0
         }
+        refreshCodeCache()
     }
 
     /// The host address of the RAM page at `physicalPage`, nil for device space.
@@ -151,14 +152,48 @@ public final class Core {
     public var traceHook: ((UInt32, UInt32) -> Void)? = nil
 
     /// Resolves TLB misses.
-    public var translator: MemoryTranslator
+    public var translator: MemoryTranslator { didSet { refreshCodeCache() } }
 
     // Software TLB, direct mapped on the guest page number.
     static let softTLBSize = 256
     let softTLB: UnsafeMutablePointer<SoftTLBEntry>
-    // Instruction fetch: the guest page the PC is on and its host address.
+    // Instruction fetch: the guest page the PC is on, its host address and
+    // its decoded words (nil: the page is not cached, decode every time).
     var fetchTag: UInt32 = 1
     var fetchPage: UnsafeMutableRawPointer? = nil
+    var fetchWords: UnsafeMutablePointer<DecodedInstruction>? = nil
+
+    /// The decoded code of the memory this core executes from (CodeCache.swift):
+    /// the RAM's in system mode, the address space's in user mode; nil when
+    /// the memory has none (every instruction is then decoded as it runs).
+    public private(set) var codeCache: CodeCache? = nil
+    var codeCacheUnretained: Unmanaged<CodeCache>? = nil
+
+    /// Takes the code cache of the memory the core now reaches.
+    func refreshCodeCache() {
+        let cache = physicalMemory?.codeCache ?? translator.codeCache
+        guard cache !== codeCache else { return }
+        codeCache?.detach(self)
+        codeCache = cache
+        codeCacheUnretained = cache.map { Unmanaged.passUnretained($0) }
+        cache?.attach(self)
+        fetchTag = 1
+        fetchWords = nil
+    }
+
+    /// A page became code: its stores must come through a refill (which
+    /// invalidates), so no software-TLB entry may keep a write tag for it.
+    func dropWriteTags(hostPage: UnsafeMutableRawPointer) {
+        for n in 0..<Core.softTLBSize where softTLB[n].hostPage == hostPage { softTLB[n].writeTag = 1 }
+    }
+
+    /// A page's decoded words were dropped: fetch again if running on them.
+    func forgetDecodedPage(_ words: UnsafeMutablePointer<DecodedInstruction>, hostPage: UnsafeMutableRawPointer) {
+        if fetchWords == words {
+            fetchTag = 1
+            fetchWords = nil
+        }
+    }
 
     // What the end of each instruction must look at, in one byte so the hot
     // path tests a single load: bit 0, the instruction could not complete (a
@@ -184,9 +219,11 @@ public final class Core {
         spr.initialize(repeating: 0, count: 1024)
         softTLB = .allocate(capacity: Core.softTLBSize)
         softTLB.initialize(repeating: SoftTLBEntry(), count: Core.softTLBSize)
+        refreshCodeCache()
     }
 
     deinit {
+        codeCache?.detach(self)
         gpr.deallocate()
         fpr.deallocate()
         spr.deallocate()
@@ -210,6 +247,7 @@ public final class Core {
         softTLB.update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
         fetchTag = 1
         fetchPage = nil
+        fetchWords = nil
     }
 
     /// Forgets the cached translations of the pages in [ea, ea + size) only
@@ -233,6 +271,7 @@ public final class Core {
         if stale(fetchTag) {
             fetchTag = 1
             fetchPage = nil
+            fetchWords = nil
         }
     }
 

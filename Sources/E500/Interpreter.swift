@@ -82,14 +82,25 @@ extension Core {
                 }
                 fetchTag = pc & Core.pageMask
                 fetchPage = page
+                fetchWords = codeCacheUnretained?._withUnsafeGuaranteedRef { $0.decodedPage(page) }
             }
-            let word = UInt32(bigEndian: fetchPage.unsafelyUnwrapped.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
+            // Decoded once per page (CodeCache.swift): the word and its opcode.
+            let word: UInt32, op: Opcode
+            let slot = fetchWords.map { $0 + Int((pc >> 2) & 0x3FF) }
+            if let slot, let decoded = slot.pointee.op {
+                word = slot.pointee.word
+                op = decoded
+            } else {
+                word = UInt32(bigEndian: fetchPage.unsafelyUnwrapped.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
+                var decoded = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
+                // Reserved bits the slot cannot hold (InstructionSpec.reserved):
+                // one AND against a per-opcode mask; set ones make it illegal.
+                if word & residualReserved[Int(decoded.rawValue)] != 0 { decoded = .invalid }
+                op = decoded
+                slot?.pointee = DecodedInstruction(op: decoded, word: word)
+            }
             if let hook = traceHook { hook(pc, word) }
             let i = Instruction(word)
-            var op = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
-            // Reserved bits the slot cannot hold (InstructionSpec.reserved):
-            // one AND against a per-opcode mask; set ones make it illegal.
-            if word & residualReserved[Int(op.rawValue)] != 0 { op = .invalid }
             // Most instructions fall through to the next one; branches overwrite `next`.
             var next = pc &+ 4
 

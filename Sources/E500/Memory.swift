@@ -26,6 +26,9 @@ extension Core {
         if entry.pointee.hostPage != host { entry.pointee = SoftTLBEntry() }
         entry.pointee.hostPage = host
         if write {
+            // Decoded code on the page goes before the first store lands
+            // (the store that follows this refill, and every one after it).
+            codeCacheUnretained?._withUnsafeGuaranteedRef { $0.invalidate(host, count: 4096) }
             entry.pointee.writeTag = page
             // A writable page is readable in every translator we have (user pages, Book E SR/UR with SW/UW).
             if translate(ea, .read) != nil { entry.pointee.readTag = page }
@@ -91,10 +94,9 @@ extension Core {
         for k in 0..<size {
             let a = ea &+ k
             let host = translator.hostPage(for: a, access: .write).unsafelyUnwrapped
+            codeCacheUnretained?._withUnsafeGuaranteedRef { $0.invalidate(host, count: 4096) }
             host.storeBytes(of: UInt8(truncatingIfNeeded: value >> ((size - 1 - k) * 8)), toByteOffset: Int(a & 0xFFF), as: UInt8.self)
         }
-        // Stores through the slow path may hit pages cached elsewhere; nothing to invalidate:
-        // the soft TLB caches translations, not data.
     }
 
     @inline(__always) func load8(_ ea: UInt32) -> UInt32 {

@@ -72,6 +72,8 @@ public protocol PhysicalMemory: AnyObject {
     /// All of RAM as one host block from physical address 0, if it is one
     /// (the core then finds RAM pages without calling `ramPage`).
     var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { get }
+    /// The decoded code of RAM (CodeCache.swift), nil if RAM keeps none.
+    var codeCache: CodeCache? { get }
     /// A device read; nil when nothing answers (machine check).
     func read(_ physical: UInt64, size: Int) -> UInt64?
     /// A device write; false when nothing answers.
@@ -80,6 +82,7 @@ public protocol PhysicalMemory: AnyObject {
 
 extension PhysicalMemory {
     public var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { nil }
+    public var codeCache: CodeCache? { nil }
 }
 
 /// SPR numbers of the supervisor level (Book E / e500mc).

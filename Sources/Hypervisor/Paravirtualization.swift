@@ -207,6 +207,7 @@ final class GuestRAMOnly: PhysicalMemory {
         return bus.ramPointer(physicalPage)
     }
     var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { bus.contiguousRAM }
+    var codeCache: CodeCache? { bus.ram.codeCache }
     func read(_ physical: UInt64, size: Int) -> UInt64? { nil }
     func write(_ physical: UInt64, size: Int, value: UInt64) -> Bool { false }
 }

@@ -26,6 +26,7 @@ extension LinuxProcess {
     /// Host pointer to guest bytes the host may read (write(2) source) or fill (read(2) target).
     func guestBuffer(_ address: UInt32, count: Int, writable: Bool) throws(Errno) -> UnsafeMutableRawPointer {
         try checkAccess(address, count: count, access: writable ? .write : .read)
+        if writable { space.willWrite(address, count: count) }
         return space.base + Int(address)
     }
 

@@ -173,6 +173,9 @@ public final class GuestMemoryMap {
         let flags = MAP_SHARED | MAP_FIXED | (fileDescriptor < 0 ? MAP_ANONYMOUS : 0)
         restorePrivateBacking(range)
         space.unmap(address, length: length)
+        // Other mappers (the file, forked children) change these pages
+        // behind the code cache's back: their instructions are decoded as they run.
+        space.setShared(address, count: hostLength, true)
         let result = mmap(space.base + Int(address), hostLength, hostProtection, flags, fileDescriptor, off_t(offset))
         guard result != MAP_FAILED else {
             for p in range { pageStates[p] = 0 }
@@ -213,6 +216,7 @@ public final class GuestMemoryMap {
             var end = p
             while end < range.upperBound && pageStates[end] & GuestMemoryMap.sharedBit != 0 { end += 1 }
             let shift = Int(GuestMemoryMap.pageShift)
+            space.setShared(UInt32(p << shift), count: (end - p) << shift, false)
             _ = mmap(space.base + (p << shift), (end - p) << shift, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0)
             for q in p..<end { pageStates[q] &= ~GuestMemoryMap.sharedBit }
@@ -233,6 +237,7 @@ public final class GuestMemoryMap {
 
     public func copyIn(_ address: UInt32, _ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        space.willWrite(address, count: bytes.count)
         (space.base + Int(address)).copyMemory(from: source, byteCount: bytes.count)
     }
 
@@ -242,6 +247,7 @@ public final class GuestMemoryMap {
 
     public func zeroFill(_ address: UInt32, count: Int) {
         guard count > 0 else { return }
+        space.willWrite(address, count: count)
         (space.base + Int(address)).initializeMemory(as: UInt8.self, repeating: 0, count: count)
     }
 

@@ -79,6 +79,7 @@ extension LinuxProcess {
         memory.mapAnonymous(at: start, length: size, protection: guestProtection)
         var filled = 0
         while filled < Int(length) {
+            space.willWrite(start + UInt32(filled), count: Int(length) - filled)
             let n = pread(fd, space.base + Int(start) + filled, Int(length) - filled, off_t(offset) + off_t(filled))
             if n < 0 {
                 if errno == EINTR { continue }
@@ -162,6 +163,7 @@ extension LinuxProcess {
             guard memory.isFullyMapped(address, length: length) else { throw .ENOMEM }
             // Private anonymous pages read back as zero afterwards, as on Linux.
             let size = Int(GuestMemoryMap.pageAlignUp(UInt64(length)))
+            space.willWrite(address, count: size)
             madvise(space.base + Int(address), size, MADV_DONTNEED)
         }
         return 0

@@ -74,6 +74,7 @@ public enum KernelLoader {
         var physicalEntry = entry
         for s in segments {
             ram.write(b[Int(s.offset)..<Int(s.offset + s.filesz)], at: s.paddr)
+            ram.willWrite(s.paddr + s.filesz, count: Int(s.memsz - s.filesz))
             memset(ram.base + Int(s.paddr + s.filesz), 0, Int(s.memsz - s.filesz))
             // QEMU (load_elf32): e_entry is virtual; if an executable segment
             // linked elsewhere than it loads contains it, move it with the segment.

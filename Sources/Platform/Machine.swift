@@ -6,6 +6,7 @@ import Telemetry
 extension PhysicalBus: PhysicalMemory {
     public func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? { ramPointer(physicalPage) }
     public var contiguousRAM: (base: UnsafeMutableRawPointer, size: UInt64)? { (ram.base, ram.size) }
+    public var codeCache: CodeCache? { ram.codeCache }
 }
 
 /// The MPIC's output drives the core's external input (coreint: taking the

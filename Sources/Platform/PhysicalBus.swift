@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import E500
 
 /// A memory-mapped device: a window of registers in physical space.
 ///
@@ -24,9 +25,14 @@ public protocol MMIODevice: AnyObject {
 ///
 /// It is an anonymous mapping, so pages the guest never touches cost no
 /// host memory. Loaders and DMA-capable devices (virtio) use it directly.
+///
+/// Every host-side write goes through here or says so (`willWrite`) first:
+/// that is how the cores' decoded code (`codeCache`) stays exact.
 public final class GuestRAM {
     public let base: UnsafeMutableRawPointer
     public let size: UInt64
+    /// The decoded instructions of RAM, shared by every core executing from it.
+    public let codeCache: CodeCache
     /// Bytes of inaccessible host address space on each side of RAM (0 = none).
     public let guardBytes: UInt64
 
@@ -54,6 +60,15 @@ public final class GuestRAM {
         base = p + Int(guardBytes)
         self.size = size
         self.guardBytes = guardBytes
+        codeCache = CodeCache(hostBase: base, size: size)
+    }
+
+    /// Says that [paddr, paddr + count) is about to be written from the host
+    /// (DMA into a raw pointer, a loader's memset): decoded code there goes.
+    /// The accessors below call it themselves.
+    @inline(__always)
+    public func willWrite(_ paddr: UInt64, count: Int) {
+        codeCache.invalidate(base + Int(paddr), count: count)
     }
 
     /// The span of host addresses a 36-bit physical address can reach from `base`.
@@ -77,17 +92,17 @@ public final class GuestRAM {
     public func load16BE(_ paddr: UInt64) -> UInt16 { UInt16(bigEndian: base.loadUnaligned(fromByteOffset: Int(paddr), as: UInt16.self)) }
     public func load32BE(_ paddr: UInt64) -> UInt32 { UInt32(bigEndian: base.loadUnaligned(fromByteOffset: Int(paddr), as: UInt32.self)) }
     public func load64BE(_ paddr: UInt64) -> UInt64 { UInt64(bigEndian: base.loadUnaligned(fromByteOffset: Int(paddr), as: UInt64.self)) }
-    public func store8(_ paddr: UInt64, _ v: UInt8) { base.storeBytes(of: v, toByteOffset: Int(paddr), as: UInt8.self) }
-    public func store16BE(_ paddr: UInt64, _ v: UInt16) { base.storeBytes(of: v.bigEndian, toByteOffset: Int(paddr), as: UInt16.self) }
-    public func store32BE(_ paddr: UInt64, _ v: UInt32) { base.storeBytes(of: v.bigEndian, toByteOffset: Int(paddr), as: UInt32.self) }
-    public func store64BE(_ paddr: UInt64, _ v: UInt64) { base.storeBytes(of: v.bigEndian, toByteOffset: Int(paddr), as: UInt64.self) }
+    public func store8(_ paddr: UInt64, _ v: UInt8) { willWrite(paddr, count: 1); base.storeBytes(of: v, toByteOffset: Int(paddr), as: UInt8.self) }
+    public func store16BE(_ paddr: UInt64, _ v: UInt16) { willWrite(paddr, count: 2); base.storeBytes(of: v.bigEndian, toByteOffset: Int(paddr), as: UInt16.self) }
+    public func store32BE(_ paddr: UInt64, _ v: UInt32) { willWrite(paddr, count: 4); base.storeBytes(of: v.bigEndian, toByteOffset: Int(paddr), as: UInt32.self) }
+    public func store64BE(_ paddr: UInt64, _ v: UInt64) { willWrite(paddr, count: 8); base.storeBytes(of: v.bigEndian, toByteOffset: Int(paddr), as: UInt64.self) }
 
     // Virtio rings are little-endian whatever the guest's byte order.
     public func load16LE(_ paddr: UInt64) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: Int(paddr), as: UInt16.self)) }
     public func load32LE(_ paddr: UInt64) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: Int(paddr), as: UInt32.self)) }
     public func load64LE(_ paddr: UInt64) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: Int(paddr), as: UInt64.self)) }
-    public func store16LE(_ paddr: UInt64, _ v: UInt16) { base.storeBytes(of: v.littleEndian, toByteOffset: Int(paddr), as: UInt16.self) }
-    public func store32LE(_ paddr: UInt64, _ v: UInt32) { base.storeBytes(of: v.littleEndian, toByteOffset: Int(paddr), as: UInt32.self) }
+    public func store16LE(_ paddr: UInt64, _ v: UInt16) { willWrite(paddr, count: 2); base.storeBytes(of: v.littleEndian, toByteOffset: Int(paddr), as: UInt16.self) }
+    public func store32LE(_ paddr: UInt64, _ v: UInt32) { willWrite(paddr, count: 4); base.storeBytes(of: v.littleEndian, toByteOffset: Int(paddr), as: UInt32.self) }
 
     /// Copies `bytes` to [paddr, paddr+count); false (nothing written) when it does not fit.
     @discardableResult
@@ -96,6 +111,7 @@ public final class GuestRAM {
         var p = base + Int(paddr)
         // Kernels and initrds are megabytes: one copy when the bytes are contiguous.
         if bytes.isEmpty { return true }
+        willWrite(paddr, count: bytes.count)
         if bytes.withContiguousStorageIfAvailable({ memcpy(p, $0.baseAddress!, $0.count) }) != nil { return true }
         for b in bytes { p.storeBytes(of: b, as: UInt8.self); p += 1 }
         return true
@@ -108,7 +124,10 @@ public final class GuestRAM {
     }
 
     /// Zeroes all of RAM (machine reset).
-    public func clear() { memset(base, 0, Int(size)) }
+    public func clear() {
+        codeCache.invalidateAll()
+        memset(base, 0, Int(size))
+    }
 }
 
 /// The 36-bit physical address space: RAM at 0 and device windows above it.

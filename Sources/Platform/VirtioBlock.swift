@@ -339,6 +339,7 @@ public final class VirtioBlockDevice: MMIODevice {
             if fits(sector, outputBytes) {
                 var offset = sector * BlockImage.sectorSize
                 for s in output {
+                    ram.willWrite(s.address, count: s.length)
                     guard image.read(into: ram.base + Int(s.address), count: s.length, at: offset) else {
                         result = VirtioBlockDevice.statusIOError
                         break

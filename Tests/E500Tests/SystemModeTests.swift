@@ -13,7 +13,15 @@ final class TestMachine: PhysicalMemory, ExternalInterruptSource, CriticalInterr
     var criticalInterruptPending = false
     var acknowledged = 0
 
-    init() { ram.initializeMemory(as: UInt8.self, repeating: 0, count: 1 << 20) }
+    /// The cores' decoded code of `ram`, as GuestRAM keeps one: every
+    /// system-mode test runs through it.
+    let cache: CodeCache
+    var codeCache: CodeCache? { cache }
+
+    init() {
+        ram.initializeMemory(as: UInt8.self, repeating: 0, count: 1 << 20)
+        cache = CodeCache(hostBase: ram, size: 1 << 20)
+    }
     deinit { ram.deallocate() }
 
     func ramPage(_ physicalPage: UInt64) -> UnsafeMutableRawPointer? {
@@ -35,6 +43,7 @@ final class TestMachine: PhysicalMemory, ExternalInterruptSource, CriticalInterr
     }
 
     func put(_ address: UInt32, _ words: [UInt32]) {
+        cache.invalidate(ram + Int(address), count: 4 * words.count)
         for (n, w) in words.enumerated() { ram.storeBytes(of: w.bigEndian, toByteOffset: Int(address) + 4 * n, as: UInt32.self) }
     }
     func word(_ address: UInt32) -> UInt32 { UInt32(bigEndian: ram.load(fromByteOffset: Int(address), as: UInt32.self)) }

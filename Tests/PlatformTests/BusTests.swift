@@ -1,5 +1,7 @@
 import Testing
 @testable import Platform
+import E500
+import PowerISA
 
 /// A device that records what reaches it and answers with its offset.
 final class RecordingDevice: MMIODevice {
@@ -81,5 +83,53 @@ final class RecordingDevice: MMIODevice {
         #expect(ram.load8(0) == 0x44)
         #expect(ram.load32BE(0) == 0x4433_2211)
         #expect(!ram.contains(UInt64.max, length: 2))
+    }
+}
+
+/// Every host-side writer of guest RAM (loaders, DMA, the VMM's patches)
+/// drops decoded code there: a core that already ran the old instruction
+/// runs the new one next (CodeCache.swift).
+@Suite struct GuestRAMCodeInvalidationTests {
+    static let addOne = try! Encoder.encode(.addi, [3, 3, 1])
+    static let addHundred = try! Encoder.encode(.addi, [3, 3, 100])
+
+    @Test(arguments: ["store32BE", "store64BE", "store16BE", "store8", "write", "willWrite+memcpy", "clear"])
+    func hostWritesDropDecodedCode(_ writer: String) throws {
+        let ram = GuestRAM(size: 1 << 20)
+        let bus = PhysicalBus(ram: ram)
+        let mmu = BookEMMU()
+        var e = BookEMMU.Entry()
+        e.valid = true; e.protected = true; e.tsize = 10; e.epn = 0; e.rpn = 0; e.permissions = 0x3F
+        mmu.setTLB1(0, e)
+        let core = Core(systemWith: mmu, memory: bus)
+        core.spr[400 + 6] = 0x700   // IVOR6, program
+        ram.store32BE(0x1000, Self.addOne)
+        ram.store32BE(0x1004, try Encoder.encode(.b, [-4]))
+        core.pc = 0x1000
+        _ = core.run(limit: 2)
+        #expect(core.gpr[3] == 1)
+        #expect(ram.codeCache.pagesDecoded == 1)
+        let new = Self.addHundred
+        switch writer {
+        case "store32BE": ram.store32BE(0x1000, new)
+        case "store64BE": ram.store64BE(0x1000, UInt64(new) << 32 | UInt64(try Encoder.encode(.b, [-4])))
+        case "store16BE": ram.store16BE(0x1000, UInt16(new >> 16)); ram.store16BE(0x1002, UInt16(new & 0xFFFF))
+        case "store8": for k in 0..<4 { ram.store8(0x1000 + UInt64(k), UInt8((new >> UInt32(24 - 8 * k)) & 0xFF)) }
+        case "write": ram.write([UInt8(new >> 24), UInt8((new >> 16) & 0xFF), UInt8((new >> 8) & 0xFF), UInt8(new & 0xFF)], at: 0x1000)
+        case "willWrite+memcpy":
+            // What virtio's DMA and the kernel loader's memset do.
+            ram.willWrite(0xFFE, count: 6)
+            (ram.base + 0x1000).storeBytes(of: new.bigEndian, as: UInt32.self)
+        default:
+            ram.clear()   // then 0 is an illegal instruction
+        }
+        core.pc = 0x1000
+        _ = core.run(limit: 1)
+        if writer == "clear" {
+            #expect(core.pc == 0x700, "the zero word raised a program interrupt (IVOR6 = 0x700 here)")
+        } else {
+            #expect(core.gpr[3] == 101, "\(writer): the old instruction ran")
+        }
+        #expect(ram.codeCache.pagesDropped == 1)
     }
 }

@@ -332,7 +332,7 @@ public final class BinaryTranslator: ModeHooks {
     /// and the page is traced from now on.
     func steal(_ page: TranslationCache.Page, _ vm: VirtualMachine) {
         let ram = vm.board.ram
-        page.image.withUnsafeBytes { ram.base.advanced(by: Int(page.physical)).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
+        page.image.withUnsafeBytes { _ = ram.write($0, at: page.physical) }
         statistics.stolenPages += 1
         addFragment(.init(start: page.physical, size: 4096), vm, threshold: .max)
     }
