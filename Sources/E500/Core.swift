@@ -177,8 +177,7 @@ public final class Core {
         codeCache = cache
         codeCacheUnretained = cache.map { Unmanaged.passUnretained($0) }
         cache?.attach(self)
-        fetchTag = 1
-        fetchWords = nil
+        refetch()
     }
 
     /// A page became code: its stores must come through a refill (which
@@ -189,10 +188,7 @@ public final class Core {
 
     /// A page's decoded words were dropped: fetch again if running on them.
     func forgetDecodedPage(_ words: UnsafeMutablePointer<DecodedInstruction>, hostPage: UnsafeMutableRawPointer) {
-        if fetchWords == words {
-            fetchTag = 1
-            fetchWords = nil
-        }
+        if fetchWords == words { refetch() }
     }
 
     // What the end of each instruction must look at, in one byte so the hot
@@ -201,12 +197,33 @@ public final class Core {
     // interrupts must be re-evaluated (`requestEventCheck`).
     var exitFlags: UInt8 = 0
     var pendingStop: StopReason = .instructionLimit
-    var stopPending: Bool { exitFlags & 1 != 0 }
+    var stopPending: Bool { exitFlags & ExitFlag.stop != 0 }
+
+    /// The bits of `exitFlags`.
+    enum ExitFlag {
+        /// The instruction could not complete; `pendingStop` says why.
+        static let stop: UInt8 = 1
+        /// It completed, but timers or interrupts must be re-evaluated: the chunk ends.
+        static let events: UInt8 = 2
+        /// The fetch context changed (software TLB flushed, the code page's
+        /// decoded words dropped): the interpreter starts a new straight run.
+        static let refetch: UInt8 = 4
+        /// What makes `execute` return to the run loop.
+        static let endsChunk: UInt8 = stop | events
+    }
 
     @inline(never)
     func requestStop(_ reason: StopReason) {
         pendingStop = reason
-        exitFlags |= 1
+        exitFlags |= ExitFlag.stop
+    }
+
+    /// Forgets the fetch state: the next instruction translates its PC again.
+    func refetch() {
+        fetchTag = 1
+        fetchPage = nil
+        fetchWords = nil
+        exitFlags |= ExitFlag.refetch
     }
 
     public init(translator: MemoryTranslator) {
@@ -245,9 +262,7 @@ public final class Core {
     /// mappings change (mmap, munmap, mprotect, execve).
     public func flushTLB() {
         softTLB.update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
-        fetchTag = 1
-        fetchPage = nil
-        fetchWords = nil
+        refetch()
     }
 
     /// Forgets the cached translations of the pages in [ea, ea + size) only
@@ -268,11 +283,7 @@ public final class Core {
                 if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { softTLB[n] = SoftTLBEntry() }
             }
         }
-        if stale(fetchTag) {
-            fetchTag = 1
-            fetchPage = nil
-            fetchWords = nil
-        }
+        if stale(fetchTag) { refetch() }
     }
 
     /// Executes one instruction, or takes the interrupt it raises and stops

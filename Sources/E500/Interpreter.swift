@@ -55,27 +55,39 @@ extension Core {
     }
 
     /// The interpreter loop proper.
+    ///
+    /// It runs in straight runs: from the PC to the end of its code page or
+    /// to the limit, whichever comes first, leaving the run at a taken branch,
+    /// an interrupt or anything that changes the fetch context (`ExitFlag`).
+    /// Within a run the retired count is implicit in the PC, so the
+    /// per-instruction work is the decoded slot, the handler and two register
+    /// compares (docs/performance.md).
     package func execute(limit: UInt64) -> StopReason {
-        var executed: UInt64 = 0
+        // Instructions of this call retired before `runStart`; the ones of the
+        // current run are (pc - runStart) / 4. Every exit folds them in.
+        var retired: UInt64 = 0
         // The PC lives in a local while running; every exit stores it back
         // (pointing at the instruction that stopped, or past `sc`).
         var pc = self.pc
+        var runStart = pc
         defer {
             self.pc = pc
-            instructionsExecuted &+= executed
-            cycles &+= executed
+            instructionsExecuted &+= retired
+            cycles &+= retired
         }
         exitFlags = 0
+        // Set between runs, never by an instruction: one look per run.
+        let hook = traceHook
         let decodeTable = DecodeTable.sharedTable
         let residualReserved = DecodeTable.sharedResidualReserved
-        while executed < limit {
+        outer: while retired < limit {
             // Fetch through the cached code page.
             if pc & Core.pageMask != fetchTag {
                 guard let page = codePage(pc) else {
-                    switch deliverSynchronous(fetchFault(pc), at: pc, executed: executed) {
+                    switch deliverSynchronous(fetchFault(pc), at: pc, executed: retired) {
                     case .interrupt(let target):
                         pc = target
-                        if stepping || exitFlags != 0 { exitFlags = 0; return .instructionLimit }
+                        if stepping || exitFlags & ExitFlag.endsChunk != 0 { exitFlags = 0; return .instructionLimit }
                         continue
                     case .stop(let reason): return reason
                     }
@@ -84,14 +96,24 @@ extension Core {
                 fetchPage = page
                 fetchWords = codeCacheUnretained?._withUnsafeGuaranteedRef { $0.decodedPage(page) }
             }
+            // Nothing but a refetch can be pending here, and this is it.
+            exitFlags = 0
+            let words = fetchWords
+            let page = fetchPage.unsafelyUnwrapped
+            runStart = pc
+            // The run ends at the page end or at the limit.
+            let runEnd = pc &+ UInt32(truncatingIfNeeded: min(UInt64(0x1000 &- (pc & 0xFFF)) >> 2, limit &- retired) << 2)
+          run: while true {
+            // Retired in this call before the instruction at `pc`.
+            let executed = retired &+ UInt64((pc &- runStart) >> 2)
             // Decoded once per page (CodeCache.swift): the word and its opcode.
             let word: UInt32, op: Opcode
-            let slot = fetchWords.map { $0 + Int((pc >> 2) & 0x3FF) }
+            let slot = words.map { $0 + Int((pc >> 2) & 0x3FF) }
             if let slot, let decoded = slot.pointee.op {
                 word = slot.pointee.word
                 op = decoded
             } else {
-                word = UInt32(bigEndian: fetchPage.unsafelyUnwrapped.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
+                word = UInt32(bigEndian: page.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
                 var decoded = decodeTable[Int(word >> 26) << 10 | Int((word >> 1) & 0x3FF)]
                 // Reserved bits the slot cannot hold (InstructionSpec.reserved):
                 // one AND against a per-opcode mask; set ones make it illegal.
@@ -99,7 +121,7 @@ extension Core {
                 op = decoded
                 slot?.pointee = DecodedInstruction(op: decoded, word: word)
             }
-            if let hook = traceHook { hook(pc, word) }
+            if let hook { hook(pc, word) }
             let i = Instruction(word)
             // Most instructions fall through to the next one; branches overwrite `next`.
             var next = pc &+ 4
@@ -193,11 +215,11 @@ extension Core {
                     if i.lk { lr = pc &+ 4 }
                 }
             case .sc:
-                executed &+= 1
+                retired = executed &+ 1
                 if systemMode {
-                    pc = takeInterrupt(.systemCall, returnAddress: next, executed: executed)
-                    if exitFlags != 0 { exitFlags = 0; return .instructionLimit }
-                    continue
+                    pc = takeInterrupt(.systemCall, returnAddress: next, executed: retired)
+                    if exitFlags & ExitFlag.endsChunk != 0 { exitFlags = 0; return .instructionLimit }
+                    continue outer
                 }
                 pc = next
                 return .systemCall
@@ -344,7 +366,7 @@ extension Core {
                     waiting = true
                     requestEventCheck()
                 } else if exitOnWait {
-                    executed &+= 1
+                    retired = executed &+ 1
                     pc = next
                     return .waiting
                 }
@@ -384,28 +406,36 @@ extension Core {
             }
 
             if exitFlags != 0 {
-                if exitFlags & 1 != 0 {
+                if exitFlags & ExitFlag.stop != 0 {
                     // The instruction did not complete: it does not retire and the
                     // PC stays on it. System mode turns the cause into an interrupt.
                     exitFlags = 0
+                    retired = executed
                     switch deliverSynchronous(pendingStop, at: pc, executed: executed) {
                     case .interrupt(let target):
                         pc = target
                         // Taking it asked the run loop to look first (debug events,
                         // performance monitor): end the chunk here.
-                        if stepping || exitFlags != 0 { exitFlags = 0; return .instructionLimit }
-                        continue
+                        if stepping || exitFlags & ExitFlag.endsChunk != 0 { exitFlags = 0; return .instructionLimit }
+                        continue outer
                     case .stop(let reason): return reason
                     }
                 }
-                // Completed, but timers or interrupts need a look: end the chunk.
-                exitFlags = 0
+                retired = executed &+ 1
                 pc = next
-                executed &+= 1
-                return .instructionLimit
+                // Completed, but timers or interrupts need a look: end the chunk.
+                if exitFlags & ExitFlag.events != 0 { exitFlags = 0; return .instructionLimit }
+                // The fetch context changed (ExitFlag.refetch): a new run.
+                continue outer
+            }
+            if next != pc &+ 4 || next == runEnd {
+                // A taken branch, the page's end or the limit: a new run.
+                retired = executed &+ 1
+                pc = next
+                continue outer
             }
             pc = next
-            executed &+= 1
+          }
         }
         return .instructionLimit
     }

@@ -366,5 +366,5 @@ extension Core {
 
     /// Makes the run loop re-check timers and interrupts after the current instruction.
     @inline(__always)
-    func requestEventCheck() { exitFlags |= 2 }
+    func requestEventCheck() { exitFlags |= ExitFlag.events }
 }
