@@ -257,21 +257,23 @@ public final class BookEMMU {
     /// tlbivax: invalidates entries mapping `ea` (any PID, any TS) in the TLB
     /// selected by EA bit 3 (0x8), or all entries of it when EA bit 2 (0x4)
     /// is set. Protected entries survive.
-    public func invalidateVirtualAddress(_ ea: UInt32) {
+    /// `invalidated` hears of every valid entry that goes (before it goes).
+    public func invalidateVirtualAddress(_ ea: UInt32, invalidated: (Entry) -> Void = { _ in }) {
         let all = ea & 0x4 != 0
         let page = ea & 0xFFFF_F000
         func hit(_ e: Entry) -> Bool { !e.protected && (all || page & e.pageMask == e.epn) }
-        if ea & 0x8 != 0 {
-            for i in tlb1Storage.indices where hit(tlb1Storage[i]) { tlb1Storage[i].valid = false }
-        } else {
-            for i in tlb0Storage.indices where hit(tlb0Storage[i]) { tlb0Storage[i].valid = false }
+        let storage = ea & 0x8 != 0 ? tlb1Storage : tlb0Storage
+        for i in storage.indices where hit(storage[i]) {
+            if storage[i].valid { invalidated(storage[i]) }
+            storage[i].valid = false
         }
         generation &+= 1
     }
 
     /// tlbilx T: 0 = everything, 1 = entries with TID = MAS6[SPID],
     /// 3 = the entry mapping `ea` under MAS6[SPID, SAS]. Protected entries survive.
-    public func invalidateLocal(type: UInt32, ea: UInt32) {
+    /// `invalidated` hears of every entry that goes (before it goes).
+    public func invalidateLocal(type: UInt32, ea: UInt32, invalidated: (Entry) -> Void = { _ in }) {
         let pid = (mas6 >> 16) & 0xFF, space = mas6 & 1
         func hit(_ e: Entry) -> Bool {
             guard e.valid && !e.protected else { return false }
@@ -282,8 +284,14 @@ public final class BookEMMU {
             default: return false
             }
         }
-        for i in tlb0Storage.indices where hit(tlb0Storage[i]) { tlb0Storage[i].valid = false }
-        for i in tlb1Storage.indices where hit(tlb1Storage[i]) { tlb1Storage[i].valid = false }
+        func sweep(_ storage: UnsafeMutableBufferPointer<Entry>) {
+            for i in storage.indices where hit(storage[i]) {
+                invalidated(storage[i])
+                storage[i].valid = false
+            }
+        }
+        sweep(tlb0Storage)
+        sweep(tlb1Storage)
         generation &+= 1
     }
 

@@ -34,7 +34,14 @@ public final class Core {
     public var xerByteCount: UInt32 = 0
     public var fpscr: UInt32 = 0
     /// Machine state register. In user mode (the Linux runner) PR stays set.
-    public var msr: UInt32 = MSR.pr | MSR.fp
+    public var msr: UInt32 = MSR.pr | MSR.fp {
+        didSet {
+            // Each privilege level keeps its own software TLB (permissions
+            // differ), so entering and leaving the kernel flushes nothing.
+            softTLB = softTLBBank(for: msr)
+            if (msr ^ oldValue) & MSR.pr != 0 { refetch() }
+        }
+    }
     /// Plain storage for the SPRs without side effects (SRR0/1, SPRGs, IVPR,
     /// IVORs, DEAR, ESR, ...), indexed by SPR number. SPRs with behaviour
     /// (DEC, TSR, MAS registers, L1CSR0, ...) are handled in Supervisor.swift.
@@ -156,7 +163,16 @@ public final class Core {
 
     // Software TLB, direct mapped on the guest page number.
     static let softTLBSize = 256
-    let softTLB: UnsafeMutablePointer<SoftTLBEntry>
+    /// Two banks, one per MSR[PR]; `softTLB` is the current privilege level's.
+    let softTLBBanks: UnsafeMutablePointer<SoftTLBEntry>
+    var softTLB: UnsafeMutablePointer<SoftTLBEntry>
+    static let softTLBEntries = 2 * softTLBSize
+
+    /// The software-TLB bank of the privilege level `msr` gives. (Set in
+    /// `msr`'s observer, and by initializers, where observers do not run.)
+    func softTLBBank(for msr: UInt32) -> UnsafeMutablePointer<SoftTLBEntry> {
+        softTLBBanks + (msr & MSR.pr != 0 ? Core.softTLBSize : 0)
+    }
     // Instruction fetch: the guest page the PC is on, its host address and
     // its decoded words (nil: the page is not cached, decode every time).
     var fetchTag: UInt32 = 1
@@ -183,7 +199,7 @@ public final class Core {
     /// A page became code: its stores must come through a refill (which
     /// invalidates), so no software-TLB entry may keep a write tag for it.
     func dropWriteTags(hostPage: UnsafeMutableRawPointer) {
-        for n in 0..<Core.softTLBSize where softTLB[n].hostPage == hostPage { softTLB[n].writeTag = 1 }
+        for n in 0..<Core.softTLBEntries where softTLBBanks[n].hostPage == hostPage { softTLBBanks[n].writeTag = 1 }
     }
 
     /// A page's decoded words were dropped: fetch again if running on them.
@@ -234,8 +250,9 @@ public final class Core {
         fpr.initialize(repeating: 0, count: 32)
         spr = .allocate(capacity: 1024)
         spr.initialize(repeating: 0, count: 1024)
-        softTLB = .allocate(capacity: Core.softTLBSize)
-        softTLB.initialize(repeating: SoftTLBEntry(), count: Core.softTLBSize)
+        softTLBBanks = .allocate(capacity: Core.softTLBEntries)
+        softTLBBanks.initialize(repeating: SoftTLBEntry(), count: Core.softTLBEntries)
+        softTLB = softTLBBanks + Core.softTLBSize   // MSR[PR] = 1 at creation
         refreshCodeCache()
     }
 
@@ -244,7 +261,7 @@ public final class Core {
         gpr.deallocate()
         fpr.deallocate()
         spr.deallocate()
-        softTLB.deallocate()
+        softTLBBanks.deallocate()
     }
 
     /// XER as software sees it.
@@ -261,7 +278,7 @@ public final class Core {
     /// Forgets every cached translation. Call after the translator's
     /// mappings change (mmap, munmap, mprotect, execve).
     public func flushTLB() {
-        softTLB.update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
+        softTLBBanks.update(repeating: SoftTLBEntry(), count: Core.softTLBEntries)
         refetch()
     }
 
@@ -271,16 +288,16 @@ public final class Core {
     public func invalidateTranslations(ea: UInt32, size: UInt64) {
         let first = UInt64(ea) >> 12, pages = max(1, size >> 12)
         func stale(_ tag: UInt32) -> Bool { tag & 0xFFF == 0 && UInt64(tag >> 12) &- first < pages }
-        if pages >= UInt64(Core.softTLBSize) {
-            for n in 0..<Core.softTLBSize {
-                let e = softTLB[n]
-                if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { softTLB[n] = SoftTLBEntry() }
+        for level in 0..<2 {
+            let bank = softTLBBanks + level * Core.softTLBSize
+            func forget(_ n: Int) {
+                let e = bank[n]
+                if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { bank[n] = SoftTLBEntry() }
             }
-        } else {
-            for page in first..<(first + pages) {
-                let n = Int(page & UInt64(Core.softTLBSize - 1))
-                let e = softTLB[n]
-                if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { softTLB[n] = SoftTLBEntry() }
+            if pages >= UInt64(Core.softTLBSize) {
+                for n in 0..<Core.softTLBSize { forget(n) }
+            } else {
+                for page in first..<(first + pages) { forget(Int(page & UInt64(Core.softTLBSize - 1))) }
             }
         }
         if stale(fetchTag) { refetch() }

@@ -344,14 +344,20 @@ extension Core {
         return (spr[SPR.ivpr] & 0xFFFF_0000) | (spr[vector.ivorSPR] & 0xFFF0)
     }
 
-    /// The translation context (MSR[PR, IS, DS], PID) or the TLB changed:
-    /// cached translations are stale.
+    /// The translation context (MSR[IS, DS], PID) changed or the TLBs were
+    /// flash-invalidated: every cached translation is stale.
     package func contextChanged() {
         flushTLB()
     }
 
-    /// Sets MSR, dropping cached translations only when the privilege level or
-    /// an address space changes, and settling the performance monitor (at
+    /// A TLB entry is replaced or invalidated: only translations inside its
+    /// page can change (a page no entry maps was never cached).
+    func forgetTranslations(of entry: BookEMMU.Entry) {
+        if entry.valid { invalidateTranslations(ea: entry.epn, size: entry.pageSize) }
+    }
+
+    /// Sets MSR, dropping cached translations only when an address space
+    /// changes (the privilege level has a software TLB of its own), and settling the performance monitor (at
     /// `executed` instructions into the run) when PR or PMM changes what it
     /// counts. Returns the previous value.
     @discardableResult
@@ -359,7 +365,8 @@ extension Core {
         let old = msr
         msr = value & MSR.implemented
         let changed = old ^ msr
-        if changed & (MSR.pr | MSR.is | MSR.ds) != 0 { contextChanged() }
+        // A privilege change only switches software-TLB banks (`msr`'s observer).
+        if changed & (MSR.is | MSR.ds) != 0 { contextChanged() }
         if performanceMonitor.enabled && changed & (MSR.pr | MSR.pmm) != 0 { performanceMonitorModeChanged(executed: executed) }
         return old
     }

@@ -40,23 +40,24 @@ extension Core {
             }
         case .tlbwe:
             guard let mmu else { requestStop(.illegalInstruction(word: i.word)); return nil }
+            // Only translations in the replaced entry's page and the new one's can change.
+            let slot = mmu.selectedEntry
+            if let slot { forgetTranslations(of: mmu.entry(tlb: slot.tlb, index: slot.index)) }
             do {
                 try mmu.write()
             } catch {
                 // An unsupported page size: QEMU raises an illegal-instruction program interrupt.
                 requestStop(.illegalInstruction(word: i.word))
             }
-            contextChanged()
+            if let slot { forgetTranslations(of: mmu.entry(tlb: slot.tlb, index: slot.index)) }
         case .tlbre:
             mmu?.read()
         case .tlbsx:
             mmu?.search(indexedEA(i))
         case .tlbivax:
-            mmu?.invalidateVirtualAddress(indexedEA(i))
-            contextChanged()
+            mmu?.invalidateVirtualAddress(indexedEA(i)) { forgetTranslations(of: $0) }
         case .tlbilx:
-            mmu?.invalidateLocal(type: (i.word >> 21) & 3, ea: indexedEA(i))
-            contextChanged()
+            mmu?.invalidateLocal(type: (i.word >> 21) & 3, ea: indexedEA(i)) { forgetTranslations(of: $0) }
         case .msgsnd, .msgclr:
             // Processor doorbells (message type 0 in rB[32:36]) to this core:
             // broadcast, or PIRTAG (rB[50:63]) equal to PIR.
@@ -230,5 +231,6 @@ extension Core {
         systemMode = true
         executesKernelEmulatedInstructions = false
         msr = 0
+        softTLB = softTLBBank(for: msr)
     }
 }
