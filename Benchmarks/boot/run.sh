@@ -6,7 +6,9 @@
 # /bin/echo processes) and `find` (the whole run) prints the best wall time
 # of N repetitions on each side, the Trapeze/QEMU ratio, Trapeze's guest
 # instructions and MIPS, and its peak resident memory (GNU time's maximum
-# RSS) against the guest's 256 MB of RAM.
+# RSS) against the guest's 256 MB of RAM; then issue 11's goals (boot and
+# echo-spawn at most 0.7x QEMU's wall time, find at most 1.0x, RSS at most
+# 1.5x guest RAM + 200 MB), each marked met or not met.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh" "$@"
 now() { date +%s.%N; }
@@ -35,6 +37,7 @@ trapeze_run() {
     echo "$(echo "$end - $start" | bc) $(sed 's/.*instructions=\([0-9]*\).*/\1/' <<<"$stats") $(tail -1 "$rss_file")"
 }
 
+goals=() peak_rss=0
 printf '%-12s %10s %10s %8s %14s %8s %8s %9s\n' workload qemu_s trapeze_s ratio instructions MIPS rss_MB rss/ram
 for spec in "boot:TRAPEZE-BOOTED" "echo-spawn:TRAPEZE-WORKLOAD-END echo-spawn" "find:TRAPEZE-WORKLOAD-END find"; do
     workload=${spec%%:*} marker=${spec#*:}
@@ -50,4 +53,11 @@ for spec in "boot:TRAPEZE-BOOTED" "echo-spawn:TRAPEZE-WORKLOAD-END echo-spawn" "
     mips=$(echo "scale=1; $insns / $best_t / 1000000" | bc)
     printf '%-12s %10.3f %10.3f %8s %14s %8s %8s %9s\n' "$workload" "$best_q" "$best_t" "$ratio" "$insns" "$mips" \
         "$((rss / 1024))" "$(echo "scale=2; $rss / 1024 / 256" | bc)"
+    case $workload in find) goal=1.0 ;; *) goal=0.7 ;; esac
+    verdict="not met"; (( $(echo "$ratio <= $goal" | bc) )) && verdict=met
+    goals+=("goal $workload: Trapeze/QEMU <= $goal: $ratio, $verdict")
+    (( rss > peak_rss )) && peak_rss=$rss
 done
+verdict="not met"; (( peak_rss <= (256 * 3 / 2 + 200) * 1024 )) && verdict=met
+goals+=("goal RSS <= 1.5 x 256 MB + 200 MB = 584 MB: $((peak_rss / 1024)) MB, $verdict")
+printf '%s\n' "${goals[@]}"

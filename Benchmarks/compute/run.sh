@@ -133,6 +133,7 @@ done
 
 # -- Table -----------------------------------------------------------------------
 echo
+goals=()
 printf '%-8s %16s %11s %11s %12s %9s  %s\n' workload "guest insns" "trapeze s" "guest MIPS" "qemu-ppc s" "T/qemu" status
 for row in "${rows[@]}"; do
     IFS='|' read -r w insns t q status <<<"$row"
@@ -144,5 +145,11 @@ for row in "${rows[@]}"; do
         ratio=$(awk -v t="$t" -v q="$q" 'BEGIN { printf "%.2f", t / q }')
     fi
     printf '%-8s %16s %11s %11s %12s %9s  %s\n' "$w" "$insns" "$t" "$mips" "$q" "$ratio" "$status"
+    if [ "$ratio" != - ]; then
+        verdict="not met"; awk -v r="$ratio" 'BEGIN { exit !(r <= 4) }' && verdict=met
+        goals+=("goal $w: Trapeze/qemu-ppc <= 4: $ratio, $verdict")
+    fi
 done
+# Issue 11's goal for the compute benchmark.
+[ "${#goals[@]}" -gt 0 ] && printf '%s\n' "${goals[@]}"
 [ "$failures" -eq 0 ]

@@ -178,6 +178,9 @@ public final class Core {
     var fetchTag: UInt32 = 1
     var fetchPage: UnsafeMutableRawPointer? = nil
     var fetchWords: UnsafeMutablePointer<DecodedInstruction>? = nil
+    /// Stands in for the decoded words of a page the code cache does not
+    /// hold: all undecoded, so every instruction there is decoded as it runs.
+    let uncachedWords: UnsafeMutablePointer<DecodedInstruction>
 
     /// The decoded code of the memory this core executes from (CodeCache.swift):
     /// the RAM's in system mode, the address space's in user mode; nil when
@@ -250,6 +253,8 @@ public final class Core {
         fpr.initialize(repeating: 0, count: 32)
         spr = .allocate(capacity: 1024)
         spr.initialize(repeating: 0, count: 1024)
+        uncachedWords = .allocate(capacity: CodeCache.wordsPerPage)
+        uncachedWords.initialize(repeating: .undecoded, count: CodeCache.wordsPerPage)
         softTLBBanks = .allocate(capacity: Core.softTLBEntries)
         softTLBBanks.initialize(repeating: SoftTLBEntry(), count: Core.softTLBEntries)
         softTLB = softTLBBanks + Core.softTLBSize   // MSR[PR] = 1 at creation
@@ -262,6 +267,7 @@ public final class Core {
         fpr.deallocate()
         spr.deallocate()
         softTLBBanks.deallocate()
+        uncachedWords.deallocate()
     }
 
     /// XER as software sees it.

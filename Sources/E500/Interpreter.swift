@@ -98,18 +98,20 @@ extension Core {
             }
             // Nothing but a refetch can be pending here, and this is it.
             exitFlags = 0
-            let words = fetchWords
+            // An uncached page runs from the scratch page, never written back.
+            let words = fetchWords ?? uncachedWords
             let page = fetchPage.unsafelyUnwrapped
             runStart = pc
             // The run ends at the page end or at the limit.
             let runEnd = pc &+ UInt32(truncatingIfNeeded: min(UInt64(0x1000 &- (pc & 0xFFF)) >> 2, limit &- retired) << 2)
           run: while true {
-            // Retired in this call before the instruction at `pc`.
-            let executed = retired &+ UInt64((pc &- runStart) >> 2)
+            // Retired in this call before the instruction at `pc` (computed
+            // where a handler needs it, not per instruction).
+            var executed: UInt64 { retired &+ UInt64((pc &- runStart) >> 2) }
             // Decoded once per page (CodeCache.swift): the word and its opcode.
             let word: UInt32, op: Opcode
-            let slot = words.map { $0 + Int((pc >> 2) & 0x3FF) }
-            if let slot, let decoded = slot.pointee.op {
+            let slot = words + Int((pc >> 2) & 0x3FF)
+            if let decoded = slot.pointee.op {
                 word = slot.pointee.word
                 op = decoded
             } else {
@@ -119,7 +121,7 @@ extension Core {
                 // one AND against a per-opcode mask; set ones make it illegal.
                 if word & residualReserved[Int(decoded.rawValue)] != 0 { decoded = .invalid }
                 op = decoded
-                slot?.pointee = DecodedInstruction(op: decoded, word: word)
+                if words != uncachedWords { slot.pointee = DecodedInstruction(op: decoded, word: word) }
             }
             if let hook { hook(pc, word) }
             let i = Instruction(word)
