@@ -36,10 +36,9 @@ public final class Core {
     /// Machine state register. In user mode (the Linux runner) PR stays set.
     public var msr: UInt32 = MSR.pr | MSR.fp {
         didSet {
-            // Each privilege level keeps its own software TLB (permissions
-            // differ), so entering and leaving the kernel flushes nothing.
-            softTLB = softTLBBank(for: msr)
-            if (msr ^ oldValue) & MSR.pr != 0 { refetch() }
+            // Each translation context keeps its own software TLB (permissions
+            // differ by privilege), so entering and leaving the kernel flushes nothing.
+            if (msr ^ oldValue) & (MSR.pr | MSR.is | MSR.ds) != 0 { selectSoftTLBBank() }
         }
     }
     /// Plain storage for the SPRs without side effects (SRR0/1, SPRGs, IVPR,
@@ -163,16 +162,42 @@ public final class Core {
 
     // Software TLB, direct mapped on the guest page number.
     static let softTLBSize = 256
-    /// Two banks, one per MSR[PR]; `softTLB` is the current privilege level's.
+    /// A few banks, one per translation context (MSR[PR, IS, DS], PID,
+    /// PID1): `softTLB` is the current context's. A context switch (an
+    /// interrupt, rfi, a PID write, the VMM's shadow IDs) selects a bank
+    /// instead of flushing; every TLB change forgets its pages in all banks,
+    /// so a bank stays exact while its context is away.
     let softTLBBanks: UnsafeMutablePointer<SoftTLBEntry>
     var softTLB: UnsafeMutablePointer<SoftTLBEntry>
-    static let softTLBEntries = 2 * softTLBSize
+    static let softTLBContexts = 4
+    static let softTLBEntries = softTLBContexts * softTLBSize
+    /// Each bank's context (`translationContext`), or `unusedBank`.
+    let softTLBBankContexts: UnsafeMutablePointer<UInt64>
+    static let unusedBank = UInt64.max
+    /// The bank the next new context takes (round robin).
+    var softTLBNextBank = 0
 
-    /// The software-TLB bank of the privilege level `msr` gives. (Set in
-    /// `msr`'s observer, and by initializers, where observers do not run.)
-    func softTLBBank(for msr: UInt32) -> UnsafeMutablePointer<SoftTLBEntry> {
-        softTLBBanks + (msr & MSR.pr != 0 ? Core.softTLBSize : 0)
+    /// What a translation depends on besides the TLBs.
+    var translationContext: UInt64 {
+        UInt64(msr & (MSR.pr | MSR.is | MSR.ds)) << 16 | UInt64(spr[SPR.pid] & 0xFF) << 8 | UInt64(spr[SPR.pid1] & 0xFF)
     }
+
+    /// Makes `softTLB` the current context's bank, taking (and emptying) the
+    /// next one when the context has none; the fetch state goes either way.
+    func selectSoftTLBBank() {
+        let context = translationContext
+        var bank = -1
+        for n in 0..<Core.softTLBContexts where softTLBBankContexts[n] == context { bank = n }
+        if bank < 0 {
+            bank = softTLBNextBank
+            softTLBNextBank = (bank + 1) % Core.softTLBContexts
+            softTLBBankContexts[bank] = context
+            (softTLBBanks + bank * Core.softTLBSize).update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
+        }
+        softTLB = softTLBBanks + bank * Core.softTLBSize
+        refetch()
+    }
+
     // Instruction fetch: the guest page the PC is on, its host address and
     // its decoded words (nil: the page is not cached, decode every time).
     var fetchTag: UInt32 = 1
@@ -257,8 +282,11 @@ public final class Core {
         uncachedWords.initialize(repeating: .undecoded, count: CodeCache.wordsPerPage)
         softTLBBanks = .allocate(capacity: Core.softTLBEntries)
         softTLBBanks.initialize(repeating: SoftTLBEntry(), count: Core.softTLBEntries)
-        softTLB = softTLBBanks + Core.softTLBSize   // MSR[PR] = 1 at creation
+        softTLBBankContexts = .allocate(capacity: Core.softTLBContexts)
+        softTLBBankContexts.initialize(repeating: Core.unusedBank, count: Core.softTLBContexts)
+        softTLB = softTLBBanks
         refreshCodeCache()
+        selectSoftTLBBank()
     }
 
     deinit {
@@ -267,6 +295,7 @@ public final class Core {
         fpr.deallocate()
         spr.deallocate()
         softTLBBanks.deallocate()
+        softTLBBankContexts.deallocate()
         uncachedWords.deallocate()
     }
 
@@ -284,7 +313,9 @@ public final class Core {
     /// Forgets every cached translation. Call after the translator's
     /// mappings change (mmap, munmap, mprotect, execve).
     public func flushTLB() {
-        softTLBBanks.update(repeating: SoftTLBEntry(), count: Core.softTLBEntries)
+        for n in 0..<Core.softTLBContexts where softTLBBankContexts[n] != Core.unusedBank {
+            (softTLBBanks + n * Core.softTLBSize).update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
+        }
         refetch()
     }
 
@@ -294,8 +325,8 @@ public final class Core {
     public func invalidateTranslations(ea: UInt32, size: UInt64) {
         let first = UInt64(ea) >> 12, pages = max(1, size >> 12)
         func stale(_ tag: UInt32) -> Bool { tag & 0xFFF == 0 && UInt64(tag >> 12) &- first < pages }
-        for level in 0..<2 {
-            let bank = softTLBBanks + level * Core.softTLBSize
+        for n in 0..<Core.softTLBContexts where softTLBBankContexts[n] != Core.unusedBank {
+            let bank = softTLBBanks + n * Core.softTLBSize
             func forget(_ n: Int) {
                 let e = bank[n]
                 if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { bank[n] = SoftTLBEntry() }

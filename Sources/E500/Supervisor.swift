@@ -150,7 +150,7 @@ extension Core {
             debugControlChanged()
         case SPR.pid:
             spr[n] = value & 0xFF
-            contextChanged()
+            selectSoftTLBBank()
         case SPR.mas0: mmu?.mas0 = value
         case SPR.mas1: mmu?.mas1 = value
         case SPR.mas2: mmu?.mas2 = value
@@ -160,7 +160,7 @@ extension Core {
         case SPR.mas7: mmu?.mas7 = value
         case SPR.mmucsr0:
             mmu?.flashInvalidate(value)
-            contextChanged()
+            flushTLB()
         case SPR.l1csr0:
             // No caches to invalidate or lock: the flash-invalidate and
             // lock-clear bits finish at once and read back as zero (as QEMU).
@@ -344,10 +344,10 @@ extension Core {
         return (spr[SPR.ivpr] & 0xFFFF_0000) | (spr[vector.ivorSPR] & 0xFFF0)
     }
 
-    /// The translation context (MSR[IS, DS], PID) changed or the TLBs were
-    /// flash-invalidated: every cached translation is stale.
+    /// The translation context (PID, PID1 written directly, as the VMM does)
+    /// changed: translations come from that context's software-TLB bank.
     package func contextChanged() {
-        flushTLB()
+        selectSoftTLBBank()
     }
 
     /// A TLB entry is replaced or invalidated: only translations inside its
@@ -356,8 +356,8 @@ extension Core {
         if entry.valid { invalidateTranslations(ea: entry.epn, size: entry.pageSize) }
     }
 
-    /// Sets MSR, dropping cached translations only when an address space
-    /// changes (the privilege level has a software TLB of its own), and settling the performance monitor (at
+    /// Sets MSR (a translation context change selects another software-TLB
+    /// bank in `msr`'s observer), and settling the performance monitor (at
     /// `executed` instructions into the run) when PR or PMM changes what it
     /// counts. Returns the previous value.
     @discardableResult
@@ -365,8 +365,7 @@ extension Core {
         let old = msr
         msr = value & MSR.implemented
         let changed = old ^ msr
-        // A privilege change only switches software-TLB banks (`msr`'s observer).
-        if changed & (MSR.is | MSR.ds) != 0 { contextChanged() }
+        // A context change (PR, IS, DS) switches software-TLB banks (`msr`'s observer).
         if performanceMonitor.enabled && changed & (MSR.pr | MSR.pmm) != 0 { performanceMonitorModeChanged(executed: executed) }
         return old
     }

@@ -231,6 +231,6 @@ extension Core {
         systemMode = true
         executesKernelEmulatedInstructions = false
         msr = 0
-        softTLB = softTLBBank(for: msr)
+        selectSoftTLBBank()   // observers do not run in initializers
     }
 }

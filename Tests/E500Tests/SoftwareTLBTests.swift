@@ -5,11 +5,46 @@ import PowerISA
 /// The software TLB keeps a bank per privilege level and forgets only the
 /// pages a TLB write touches: neither may let a stale translation through.
 @Suite struct SoftwareTLBTests {
-    /// A TLB0 entry for the 4 KB page at `ea` (set from the EA, way 0).
-    static func map(_ mmu: BookEMMU, ea: UInt32, physical: UInt64, permissions: UInt32) {
+    /// A TLB0 entry for the 4 KB page at `ea` (set from the EA, way `way`).
+    static func map(_ mmu: BookEMMU, ea: UInt32, physical: UInt64, permissions: UInt32, tid: UInt32 = 0, way: Int = 0) {
         var e = BookEMMU.Entry()
-        e.valid = true; e.tsize = 2; e.epn = ea; e.rpn = physical; e.permissions = permissions
-        mmu.setEntry(tlb: 0, index: Int((ea >> 12) & 127) * BookEMMU.tlb0Ways, e)
+        e.valid = true; e.tsize = 2; e.epn = ea; e.rpn = physical; e.permissions = permissions; e.tid = tid
+        mmu.setEntry(tlb: 0, index: Int((ea >> 12) & 127) * BookEMMU.tlb0Ways + way, e)
+    }
+
+    /// Two processes (PID 1 and 2) map the same address to different pages;
+    /// the kernel switches PID back and forth, and while PID 1 is away a
+    /// tlbwe moves its page: each read sees its own context's current page.
+    @Test func eachPIDSeesItsOwnPagesAndTLBChangesReachContextsThatAreAway() {
+        let m = TestMachine()
+        let core = SystemModeTests().makeCore(m)
+        let mmu = core.mmu!
+        Self.map(mmu, ea: 0x10_0000, physical: 0x8000, permissions: 0x3F, tid: 1, way: 0)
+        Self.map(mmu, ea: 0x10_0000, physical: 0x9000, permissions: 0x3F, tid: 2, way: 1)
+        m.put(0x8000, [0x1111_1111]); m.put(0x9000, [0x2222_2222]); m.put(0xA000, [0x3333_3333])
+        m.put(0x1000, [
+            asm(.mtspr, [Int64(SPR.pid), 11]), asm(.lwz, [4, 0, 3]),   // PID 1
+            asm(.mtspr, [Int64(SPR.pid), 12]), asm(.lwz, [5, 0, 3]),   // PID 2
+            asm(.mtspr, [Int64(SPR.pid), 11]), asm(.lwz, [6, 0, 3]),   // PID 1 again
+            asm(.mtspr, [Int64(SPR.pid), 12]),
+            asm(.tlbwe),                                               // PID 1's page -> 0xA000
+            asm(.lwz, [7, 0, 3]),
+            asm(.mtspr, [Int64(SPR.pid), 11]), asm(.lwz, [8, 0, 3]),
+            asm(.b, [0]),
+        ])
+        core.gpr[3] = 0x10_0000
+        core.gpr[11] = 1
+        core.gpr[12] = 2
+        mmu.mas0 = 0                        // TLB0, way 0 (PID 1's entry)
+        mmu.mas1 = 0x8000_0000 | 1 << 16 | 1 << 7
+        mmu.mas2 = 0x10_0000
+        mmu.mas3 = 0xA000 | 0x3F
+        _ = core.run(limit: 14)
+        #expect(core.gpr[4] == 0x1111_1111)
+        #expect(core.gpr[5] == 0x2222_2222, "PID 2 read PID 1's page")
+        #expect(core.gpr[6] == 0x1111_1111, "PID 1 read PID 2's page")
+        #expect(core.gpr[7] == 0x2222_2222)
+        #expect(core.gpr[8] == 0x3333_3333, "PID 1's bank kept the page tlbwe replaced while it was away")
     }
 
     /// The kernel reads a supervisor-only page, then rfi to user mode, which
