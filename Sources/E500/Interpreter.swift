@@ -413,7 +413,7 @@ extension Core {
                     // PC stays on it. System mode turns the cause into an interrupt.
                     exitFlags = 0
                     retired = executed
-                    switch deliverSynchronous(pendingStop, at: pc, executed: executed) {
+                    switch deliverSynchronous(pendingStop, at: pc, executed: retired) {
                     case .interrupt(let target):
                         pc = target
                         // Taking it asked the run loop to look first (debug events,

@@ -331,6 +331,44 @@ func parkedMachine() -> TestMachine {
         #expect(core.performanceMonitorRegister(PMR.pmgc0) == PMR.fac)
     }
 
+    /// As above, but user mode ends in an instruction that cannot complete
+    /// (a privileged mfmsr) instead of `sc`: the interrupt it raises is taken
+    /// inside a straight run, and the counters see exactly the instructions
+    /// that retired before it (the faulting one does not).
+    @Test func countersStopAtAnInstructionThatTraps() {
+        let m = parkedMachine()
+        var h = Program(at: 0x600)   // program interrupt
+        h(.mtpmr, [Int64(PMR.pmgc0), 11])
+        for n in 0..<4 { h(.mfpmr, [Int64(12 + n), Int64(PMR.pmc0 + n)]) }
+        h(.b, [0])
+        h.place(in: m)
+        var p = Program(at: 0x1000)
+        p.load(11, PMR.fac)
+        p(.mtpmr, [Int64(PMR.pmgc0), 11])
+        p.setPMR(PMR.pmlca0, PMR.fcu | Self.instructions)
+        p.setPMR(PMR.pmlca0 + 1, PMR.fcs | Self.instructions)
+        p.setPMR(PMR.pmlca0 + 2, Self.instructions)
+        p.setPMR(PMR.pmlca0 + 3, PMR.fcu | Self.cycles)
+        p.setSPR(SPR.srr0, 0x2000)
+        p.setSPR(SPR.srr1, MSR.pr | MSR.me)
+        p(.addi, [8, 0, 0])
+        p(.mtpmr, [Int64(PMR.pmgc0), 8])
+        p.repeating(5, .addi, [3, 3, 1])
+        p(.rfi)
+        p.place(in: m)
+        var u = Program(at: 0x2000)
+        u.repeating(7, .addi, [4, 4, 1])
+        u(.mfmsr, [9])                  // privileged in user mode: does not complete
+        u.place(in: m)
+        let core = makeCore(m)
+        _ = core.run(limit: 200)
+        #expect(core.spr[SPR.srr0] == 0x2000 + 7 * 4)
+        #expect(core.gpr[12] == 5 + 1 + 1)   // addi ×5, rfi, the freezing mtpmr
+        #expect(core.gpr[13] == 7)           // addi ×7; the mfmsr did not retire
+        #expect(core.gpr[14] == 5 + 1 + 7 + 1)
+        #expect(core.instructionsExecuted == core.cycles)
+    }
+
     /// Freeze all, program counter 0 to overflow after 10 instructions with
     /// CE, then unfreeze with PMIE | FCECE.
     func overflowProgram(enableInterrupts: Bool) -> (Program, start: UInt32) {
