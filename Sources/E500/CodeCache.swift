@@ -27,7 +27,7 @@ struct DecodedInstruction {
 /// (`invalidate`), and a page's decoded words are dropped before the write
 /// lands; the next execution decodes what memory then holds. Guest stores
 /// reach it through the cores' software TLBs: a page that holds decoded code
-/// has no write tag in any attached core (`willDecode` drops them), so the
+/// has no write tag in any attached core (`startDecoding` drops them), so the
 /// first store to it takes the refill path, which invalidates. Host writers
 /// (DMA, loaders, the VMM's patches) call `invalidate` through the memory
 /// they write (GuestRAM, AddressSpace).

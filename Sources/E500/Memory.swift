@@ -145,6 +145,11 @@ extension Core {
     func canRead(_ ea: UInt32, _ size: UInt32) -> Bool { canAccess(ea, size, .read) }
 
     private func canAccess(_ ea: UInt32, _ size: UInt32, _ access: MemoryAccess) -> Bool {
+        // Within one page and with no data address compare armed, a software-TLB
+        // hit (or refill) answers, as it does for the access that follows;
+        // otherwise, and for the fault, the byte-wise check below.
+        if debugEvents & DebugBits.dataEvents == 0 && access != .execute
+            && fastHost(ea, size, write: access == .write) != nil { return true }
         guard canAccessByte(ea, access) && canAccessByte(ea &+ (size - 1), access) else { return false }
         // A data address compare anywhere in the range stops the whole access (MSR[DE] = 1).
         if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, access) { return false }

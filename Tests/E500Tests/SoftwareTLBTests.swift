@@ -71,6 +71,33 @@ import PowerISA
         #expect(core.spr[SPR.dear] == 0x10_0000)
     }
 
+    /// The checks before stwcx., stmw and dcbz answer from the software TLB:
+    /// a read-only page that was just read must still refuse them (stwcx.
+    /// without a reservation too: it faults before it looks at one).
+    @Test(arguments: ["stwcx", "stwcx without reservation", "stmw", "dcbz"])
+    func storeChecksRefuseAReadOnlyPageTheLoadCached(_ kind: String) {
+        let m = TestMachine()
+        let core = SystemModeTests().makeCore(m)
+        Self.map(core.mmu!, ea: 0x10_0000, physical: 0x8000, permissions: BookEMMU.Permission.sr)
+        m.put(0x8000, [0x1234_5678])
+        m.put(0x300, [asm(.b, [0])])   // data storage interrupt
+        let store: [UInt32]
+        switch kind {
+        case "stwcx": store = [asm(.lwarx, [5, 0, 3]), asm(.stwcxRecord, [6, 0, 3])]
+        case "stwcx without reservation": store = [asm(.stwcxRecord, [6, 0, 3])]
+        case "stmw": store = [asm(.stmw, [30, 0, 3])]
+        default: store = [asm(.dcbz, [0, 3])]
+        }
+        m.put(0x1000, [asm(.lwz, [4, 0, 3])] + store + [asm(.b, [0])])
+        core.gpr[3] = 0x10_0000
+        core.spr[400 + 2] = 0x300
+        _ = core.run(limit: 6)
+        #expect(core.gpr[4] == 0x1234_5678)
+        #expect(core.pc == 0x300, "\(kind) went through on a read-only page")
+        #expect(core.spr[SPR.esr] & ESR.st != 0)
+        #expect(m.word(0x8000) == 0x1234_5678)
+    }
+
     /// tlbwe replaces the entry of one page with another page's: the old
     /// page misses at once, the untouched neighbour still translates.
     @Test func tlbweForgetsTheReplacedPageAndKeepsTheOthers() {

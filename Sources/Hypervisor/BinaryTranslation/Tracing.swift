@@ -93,10 +93,11 @@ extension BinaryTranslator {
 
     /// Guest RAM as the guest left it, in these pages, for one emulated access.
     func putOriginals(_ pages: [UInt64], _ vm: VirtualMachine) {
-        let ram = vm.board.ram, base = ram.base
+        let ram = vm.board.ram
         for page in pages {
             if let stolen = cache.page(containing: page) {
-                stolen.saved.withUnsafeBytes { base.advanced(by: Int(page)).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
+                // Through GuestRAM, like every VMM write: decoded code there goes.
+                stolen.saved.withUnsafeBytes { _ = ram.write($0, at: page) }
             }
             for p in sitesByPage[page] ?? [] {
                 guard let site = sites[p] else { continue }
@@ -111,7 +112,7 @@ extension BinaryTranslator {
         for page in pages {
             if let stolen = cache.page(containing: page) {
                 stolen.saved.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base.advanced(by: Int(page)), byteCount: 4096) }
-                stolen.image.withUnsafeBytes { base.advanced(by: Int(page)).copyMemory(from: $0.baseAddress!, byteCount: 4096) }
+                stolen.image.withUnsafeBytes { _ = ram.write($0, at: page) }
             }
             for p in sitesByPage[page] ?? [] {
                 guard let site = sites[p] else { continue }
