@@ -198,11 +198,26 @@ final class ShadowTLB {
         return p | superBits
     }
 
-    /// Drops the shadows whose guest entry no longer is what it was.
+    /// Drops the shadows whose guest entry no longer is what it was; with
+    /// `written`, the one guest entry a tlbwe wrote, only that entry's
+    /// shadows can be stale and only they are compared.
     /// Returns whether any hardware entry changed.
     @discardableResult
-    func dropStale(guest: BookEMMU) -> Bool {
-        dropShadows { origin, source in guest.entry(tlb: origin >> 16, index: origin & 0xFFFF) != source }
+    func dropStale(guest: BookEMMU, written: (tlb: Int, index: Int)? = nil) -> Bool {
+        guard let written else {
+            return dropShadows { origin, source in guest.entry(tlb: origin >> 16, index: origin & 0xFFFF) != source }
+        }
+        let key = Int32(written.tlb << 16 | written.index)
+        let now = guest.entry(tlb: written.tlb, index: written.index)
+        var changed = false
+        for tlb in 0...1 {
+            for i in origins[tlb].indices where origins[tlb][i] == key && sources[tlb][i] != now {
+                replace(tlb: tlb, index: i, BookEMMU.Entry())
+                origins[tlb][i] = -1
+                changed = true
+            }
+        }
+        return changed
     }
 
     /// Drops the shadows that map any byte of guest RAM in [start, start + size)

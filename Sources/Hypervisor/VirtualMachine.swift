@@ -389,11 +389,13 @@ public final class VirtualMachine {
         vcpu.cycles = hardware.cycles
         vcpu.timeBaseOffset = hardware.timeBaseOffset
         let tlbGeneration = guestTLB.generation
+        // A tlbwe changes the one entry MAS0 selects now (the commonest TLB change: the guest's miss handler).
+        let written = op == .tlbwe ? guestTLB.selectedEntry : nil
         let reason = vcpu.step()
         vcpu.copyUserState(to: hardware)
         hardware.timeBaseOffset = vcpu.timeBaseOffset
         if guestTLB.generation != tlbGeneration {
-            shadow.dropStale(guest: guestTLB)
+            shadow.dropStale(guest: guestTLB, written: written)
             hooks?.guestTLBChanged(self)
             if op == .tlbwe { premapWrittenEntry() }
             forgetStaleTranslations()

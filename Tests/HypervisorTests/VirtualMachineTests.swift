@@ -176,6 +176,34 @@ final class GuestHarness {
         #expect(hw.tlb0.contains { $0.valid && $0.epn == 0x2000_0000 })
     }
 
+    /// A guest tlbwe drops the shadows of the entry it overwrites, and only
+    /// those: the shadow of another entry keeps serving without exits.
+    @Test func tlbweDropsTheOverwrittenEntrysShadowsOnly() {
+        let g = GuestHarness()
+        g.put(0x20_0000, [0xAAAA_AAAA]); g.put(0x30_0000, [0xBBBB_BBBB]); g.put(0x40_0000, [0xCCCC_CCCC])
+        /// tlbwe of TLB0 way `esel`: `ea` -> `pa`, 4 KB, supervisor read/write.
+        func write(esel: UInt16, ea: UInt32, pa: UInt32) -> [UInt32] {
+            [lis(9, esel), asm(.mtspr, [Int64(SPR.mas0), 9]),
+             lis(9, 0x8000), asm(.ori, [9, 9, 0x0100]), asm(.mtspr, [Int64(SPR.mas1), 9]),
+             lis(9, UInt16(ea >> 16)), asm(.mtspr, [Int64(SPR.mas2), 9]),
+             lis(9, UInt16(pa >> 16)), asm(.ori, [9, 9, 0x05]), asm(.mtspr, [Int64(SPR.mas3), 9]),
+             asm(.tlbwe)]
+        }
+        g.put(0x1000, write(esel: 0, ea: 0x2000_0000, pa: 0x20_0000)
+            + [lis(8, 0x2000), asm(.lwz, [3, 0, 8])]
+            + write(esel: 1, ea: 0x2008_0000, pa: 0x30_0000)    // same TLB0 set, other way
+            + [asm(.lwz, [4, 0, 8])]
+            + write(esel: 0, ea: 0x2000_0000, pa: 0x40_0000)    // way 0 again: new page
+            + [asm(.lwz, [5, 0, 8]), asm(.b, [0])])
+        g.run()
+        let hw = g.vm.hardware
+        #expect(hw.gpr[3] == 0xAAAA_AAAA)
+        #expect(hw.gpr[4] == 0xAAAA_AAAA)
+        #expect(hw.gpr[5] == 0xCCCC_CCCC, "the overwritten entry's shadow survived")
+        #expect(g.count(.emulatedTlbwe) == 3)
+        #expect(g.count(.dtlbVirt) + g.count(.dtlbReal) == 0)
+    }
+
     @Test func guestKernelPagesAreNotReachableFromGuestUserMode() {
         let g = GuestHarness()
         // Guest TLB1 entry 1: EA 0x4000_0000 -> PA 0x40_0000, 4 MB, supervisor read/write only.
