@@ -211,10 +211,22 @@ final class ShadowTLB {
         let now = guest.entry(tlb: written.tlb, index: written.index)
         var changed = false
         for tlb in 0...1 {
-            for i in origins[tlb].indices where origins[tlb][i] == key && sources[tlb][i] != now {
-                replace(tlb: tlb, index: i, BookEMMU.Entry())
-                origins[tlb][i] = -1
-                changed = true
+            // The search runs on every guest TLB miss: a plain scan of the origins.
+            let count = origins[tlb].count
+            var i = 0
+            while true {
+                i = origins[tlb].withUnsafeBufferPointer { o in
+                    var j = i
+                    while j < count && o[j] != key { j += 1 }
+                    return j
+                }
+                guard i < count else { break }
+                if sources[tlb][i] != now {
+                    replace(tlb: tlb, index: i, BookEMMU.Entry())
+                    origins[tlb][i] = -1
+                    changed = true
+                }
+                i += 1
             }
         }
         return changed
