@@ -134,9 +134,8 @@ public final class CodeCache {
         pages[page] = nil
         spare.append(words)
         pagesDropped &+= 1
-        let host = hostBase + page << CodeCache.pageShift
         // A core running on the page fetches again before its next instruction.
-        for core in cores { core._withUnsafeGuaranteedRef { $0.forgetDecodedPage(words, hostPage: host) } }
+        for core in cores { core._withUnsafeGuaranteedRef { $0.forgetDecodedPage(words) } }
     }
 
     /// Forgets everything (the memory was rewritten wholesale).

@@ -177,6 +177,9 @@ public final class Core {
     /// The bank the next new context takes (round robin).
     var softTLBNextBank = 0
 
+    /// The entries of bank `n`.
+    func softTLBBank(_ n: Int) -> UnsafeMutablePointer<SoftTLBEntry> { softTLBBanks + n * Core.softTLBSize }
+
     /// What a translation depends on besides the TLBs.
     var translationContext: UInt64 {
         UInt64(msr & (MSR.pr | MSR.is | MSR.ds)) << 16 | UInt64(spr[SPR.pid] & 0xFF) << 8 | UInt64(spr[SPR.pid1] & 0xFF)
@@ -192,9 +195,9 @@ public final class Core {
             bank = softTLBNextBank
             softTLBNextBank = (bank + 1) % Core.softTLBContexts
             softTLBBankContexts[bank] = context
-            (softTLBBanks + bank * Core.softTLBSize).update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
+            softTLBBank(bank).update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
         }
-        softTLB = softTLBBanks + bank * Core.softTLBSize
+        softTLB = softTLBBank(bank)
         refetch()
     }
 
@@ -231,8 +234,16 @@ public final class Core {
     }
 
     /// A page's decoded words were dropped: fetch again if running on them.
-    func forgetDecodedPage(_ words: UnsafeMutablePointer<DecodedInstruction>, hostPage: UnsafeMutableRawPointer) {
+    func forgetDecodedPage(_ words: UnsafeMutablePointer<DecodedInstruction>) {
         if fetchWords == words { refetch() }
+    }
+
+    /// The core is about to store into the RAM page at `hostPage` outside
+    /// the software TLB's write tags (a refill, the slow path): decoded code
+    /// there goes first.
+    @inline(__always)
+    func willStore(toHostPage hostPage: UnsafeMutableRawPointer) {
+        codeCacheUnretained?._withUnsafeGuaranteedRef { $0.invalidate(hostPage, count: 4096) }
     }
 
     // What the end of each instruction must look at, in one byte so the hot
@@ -314,7 +325,7 @@ public final class Core {
     /// mappings change (mmap, munmap, mprotect, execve).
     public func flushTLB() {
         for n in 0..<Core.softTLBContexts where softTLBBankContexts[n] != Core.unusedBank {
-            (softTLBBanks + n * Core.softTLBSize).update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
+            softTLBBank(n).update(repeating: SoftTLBEntry(), count: Core.softTLBSize)
         }
         refetch()
     }
@@ -326,7 +337,7 @@ public final class Core {
         let first = UInt64(ea) >> 12, pages = max(1, size >> 12)
         func stale(_ tag: UInt32) -> Bool { tag & 0xFFF == 0 && UInt64(tag >> 12) &- first < pages }
         for n in 0..<Core.softTLBContexts where softTLBBankContexts[n] != Core.unusedBank {
-            let bank = softTLBBanks + n * Core.softTLBSize
+            let bank = softTLBBank(n)
             func forget(_ n: Int) {
                 let e = bank[n]
                 if stale(e.readTag) || stale(e.writeTag) || stale(e.executeTag) { bank[n] = SoftTLBEntry() }

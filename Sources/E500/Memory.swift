@@ -28,7 +28,7 @@ extension Core {
         if write {
             // Decoded code on the page goes before the first store lands
             // (the store that follows this refill, and every one after it).
-            codeCacheUnretained?._withUnsafeGuaranteedRef { $0.invalidate(host, count: 4096) }
+            willStore(toHostPage: host)
             entry.pointee.writeTag = page
             // A writable page is readable in every translator we have (user pages, Book E SR/UR with SW/UW).
             if translate(ea, .read) != nil { entry.pointee.readTag = page }
@@ -94,7 +94,7 @@ extension Core {
         for k in 0..<size {
             let a = ea &+ k
             let host = translator.hostPage(for: a, access: .write).unsafelyUnwrapped
-            codeCacheUnretained?._withUnsafeGuaranteedRef { $0.invalidate(host, count: 4096) }
+            willStore(toHostPage: host)
             host.storeBytes(of: UInt8(truncatingIfNeeded: value >> ((size - 1 - k) * 8)), toByteOffset: Int(a & 0xFFF), as: UInt8.self)
         }
     }

@@ -150,7 +150,7 @@ extension Core {
             debugControlChanged()
         case SPR.pid:
             spr[n] = value & 0xFF
-            selectSoftTLBBank()
+            contextChanged()
         case SPR.mas0: mmu?.mas0 = value
         case SPR.mas1: mmu?.mas1 = value
         case SPR.mas2: mmu?.mas2 = value
@@ -344,8 +344,8 @@ extension Core {
         return (spr[SPR.ivpr] & 0xFFFF_0000) | (spr[vector.ivorSPR] & 0xFFF0)
     }
 
-    /// The translation context (PID, PID1 written directly, as the VMM does)
-    /// changed: translations come from that context's software-TLB bank.
+    /// The translation context (PID, or PID and PID1 written directly, as the
+    /// VMM does) changed: translations come from that context's software-TLB bank.
     package func contextChanged() {
         selectSoftTLBBank()
     }

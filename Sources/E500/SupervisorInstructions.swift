@@ -170,7 +170,7 @@ extension Core {
         guard let physical else { requestStop(fault!); return }
         if debugEvents & DebugBits.dataEvents != 0 && dataAddressCompare(ea, size, .write) { return }
         if let page = ramPage(physical & ~0xFFF) {
-            codeCacheUnretained?._withUnsafeGuaranteedRef { $0.invalidate(page, count: 4096) }
+            willStore(toHostPage: page)
             for k in 0..<Int(size) {
                 page.storeBytes(of: UInt8(truncatingIfNeeded: value >> (UInt32(Int(size) - 1 - k) * 8)),
                                 toByteOffset: Int(physical & 0xFFF) + k, as: UInt8.self)

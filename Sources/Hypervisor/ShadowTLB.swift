@@ -222,8 +222,7 @@ final class ShadowTLB {
                 }
                 guard i < count else { break }
                 if sources[tlb][i] != now {
-                    replace(tlb: tlb, index: i, BookEMMU.Entry())
-                    origins[tlb][i] = -1
+                    dropShadow(tlb: tlb, index: i)
                     changed = true
                 }
                 i += 1
@@ -241,8 +240,7 @@ final class ShadowTLB {
             for i in origins[tlb].indices where origins[tlb][i] >= 0 {
                 let e = hardware.entry(tlb: tlb, index: i)
                 guard e.valid, e.rpn < start + size, start < e.rpn + e.pageSize else { continue }
-                replace(tlb: tlb, index: i, BookEMMU.Entry())
-                origins[tlb][i] = -1
+                dropShadow(tlb: tlb, index: i)
                 changed = true
             }
         }
@@ -259,14 +257,19 @@ final class ShadowTLB {
         }
     }
 
+    /// Invalidates hardware entry `index` of `tlb`, which shadows no guest entry any more.
+    private func dropShadow(tlb: Int, index: Int) {
+        replace(tlb: tlb, index: index, BookEMMU.Entry())
+        origins[tlb][index] = -1
+    }
+
     /// Invalidates the hardware entries whose (guest origin, guest entry then) `stale` picks.
     @discardableResult
     private func dropShadows(_ stale: (Int, BookEMMU.Entry) -> Bool) -> Bool {
         var changed = false
         for tlb in 0...1 {
             for i in origins[tlb].indices where origins[tlb][i] >= 0 && stale(Int(origins[tlb][i]), sources[tlb][i]) {
-                replace(tlb: tlb, index: i, BookEMMU.Entry())
-                origins[tlb][i] = -1
+                dropShadow(tlb: tlb, index: i)
                 changed = true
             }
         }
