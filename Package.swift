@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "DifferentialTests", dependencies: ["PowerISA", "TestSupport"]),
         .testTarget(name: "LinuxUserTests", dependencies: ["LinuxUser"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Telemetry", "TestSupport", "E500", "PowerISA"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "Telemetry", "E500", "Platform", "PowerISA", "TestSupport"]),
     ]
 )

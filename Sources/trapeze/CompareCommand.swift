@@ -33,16 +33,7 @@ struct CompareCommand: ParsableCommand {
         for w in workloadList { try guest.validateWorkload(w, known: ["boot", "echo-spawn", "find"]) }
     }
 
-    /// One run's measurements over the workload's span.
-    struct Measurement {
-        var mode: Mode
-        var instructions: UInt64 = 0
-        var seconds: Double = 0
-        var exits: UInt64 = 0
-        var wall: Double = 0
-        var console: [String] = []
-        var timing: ExitTiming?
-    }
+    typealias Measurement = WorkloadMeasurement
 
     func run() throws {
         try exitingOnBadInput { try compare() }
@@ -62,46 +53,16 @@ struct CompareCommand: ParsableCommand {
     }
 
     func measure(_ w: String, _ mode: Mode) throws -> Measurement? {
-        let console = Console(interactive: false, echo: false, readsInput: false)
-        let system = try guest.boot(mode: mode, workload: w, console: console)
-        let vm = (system as? VirtualizedSystem)?.vm
-        var m = Measurement(mode: mode)
-        var begin: (instructions: UInt64, seconds: Double, wall: Double) = (0, 0, 0)
-        var end: (instructions: UInt64, seconds: Double, wall: Double)?
-        var capturing = false
-        let beginMarker = w == "boot" ? "" : "TRAPEZE-WORKLOAD-BEGIN"
-        let endMarker = w == "boot" ? "TRAPEZE-BOOTED" : "TRAPEZE-WORKLOAD-END"
-        console.onLine = { raw in
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            if line == "TRAPEZE-BOOTED" { capturing = true }
-            if capturing && !line.hasPrefix("[") { m.console.append(String(line)) }
-            if !beginMarker.isEmpty && line.hasPrefix(beginMarker) {
-                begin = (system.instructionsExecuted, system.modelledSeconds, console.elapsed)
-                vm?.resetStatistics()
-            }
-            if end == nil && line.hasPrefix(endMarker) {
-                end = (system.instructionsExecuted, system.modelledSeconds, console.elapsed)
-                vm?.recording = false
-            }
-        }
-        let status = GuestRunner(system: system, console: console, until: "TRAPEZE-WORKLOAD-END \(w)", timeout: timeout).run()
-        // The run stops once the END text is out, maybe before its newline:
-        // its line still counts, so every mode's console ends with it.
-        console.finishPartialLine()
-        guard status == 0, let end else {
-            printError("trapeze: \(w) in \(mode.rawValue) mode did not reach its END marker (status \(status))")
+        let m: Measurement
+        do {
+            m = try Measurement.measure(w, mode: mode, guest: guest, timeout: timeout)
+        } catch let failed as Measurement.Failed {
+            printError("trapeze: \(failed)")
             return nil
         }
-        m.instructions = end.instructions &- begin.instructions
-        m.seconds = end.seconds - begin.seconds
-        m.wall = end.wall - begin.wall
-        if let vm {
-            m.exits = vm.timing.totalExits
-            m.timing = vm.timing
-            if let exitTiming {
-                let info = ["mode": mode.rawValue, "workload": w, "cost_model": vm.costModel.name, "vcpu": "0"]
-                try? writeExitTiming(vm.timing, directory: "\(exitTiming)/\(w)-\(mode.rawValue)", info: info)
-            }
+        if let exitTiming, let timing = m.timing {
+            let info = ["mode": mode.rawValue, "workload": w, "cost_model": m.costModelName ?? guest.costModel, "vcpu": "0"]
+            try? writeExitTiming(timing, directory: "\(exitTiming)/\(w)-\(mode.rawValue)", info: info)
         }
         return m
     }

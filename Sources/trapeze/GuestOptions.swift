@@ -103,6 +103,20 @@ struct GuestOptions: ParsableArguments {
         return (kernelPath, initrd ?? dir + "/initramfs.cpio.gz")
     }
 
+    /// These options as command-line arguments, for a child `trapeze`
+    /// process that must boot the same guest (`trapeze bench`'s runs).
+    var arguments: [String] {
+        var a: [String] = []
+        if let kernel { a += ["--kernel", kernel] }
+        if let initrd { a += ["--initrd", initrd] }
+        if let append { a += ["--append", append] }
+        if let drive { a += ["--drive", drive] }
+        if let btCacheSection { a += ["--bt-cache-section", btCacheSection] }
+        if let btLog { a += ["--bt-log", btLog] }
+        return a + ["-m", "\(memory)", "--tlb1-entries", "\(tlb1Entries)", "--cost-model", costModel, "--bt", bt,
+                    "--bt-fragment", btFragment, "--bt-threshold", "\(btThreshold)"]
+    }
+
     /// Runs a script of Guest/linux (it builds or finds a cached guest
     /// part); the last line of its output, the directory it names.
     static func runGuestScript(_ name: String, arguments: [String]) throws -> String? {
@@ -122,11 +136,12 @@ struct GuestOptions: ParsableArguments {
 
     /// Builds the machine for `mode` and boots the guest on it. Bad input
     /// throws a CLIError (one line; `run` and `compare` exit with status 1).
-    func boot(mode: Mode, workload: String?, console: Console) throws(CLIError) -> GuestSystem {
+    func boot(mode: Mode, workload: String?, console: Console, extraCommandLine: String = "") throws(CLIError) -> GuestSystem {
         let kernelPath: String, initrdPath: String?
         do { (kernelPath, initrdPath) = try bootImages(mode: mode) } catch { throw CLIError(error) }
         var commandLine = append ?? GuestOptions.defaultCommandLine
         if let workload { commandLine += " trapeze.workload=\(workload)" }
+        if !extraCommandLine.isEmpty { commandLine += " " + extraCommandLine }
         var disk: BlockImage?
         if let drive {
             do { disk = try BlockImage(path: drive, readOnly: false) } catch { throw CLIError(error) }
