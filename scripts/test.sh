@@ -14,6 +14,7 @@ echo "==> building busybox and the Linux guest image (cached)"
 Guest/busybox/build.sh
 Guest/linux/build.sh
 Guest/linux/kernel.sh --stock   # the unmodified kernel bt runs
+Guest/linux/build-bench.sh      # the guest image with the benchmark programs
 echo "==> building trapeze (release)"
 swift build -c release
 echo "==> unit, differential and random-sequence tests"
@@ -30,6 +31,8 @@ echo "==> bt: the unmodified kernel under the binary translator against bare, kv
 Guest/linux/check-bt.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> the engine's figures (console, instructions, modelled cycles, exits) of every workload in every mode, unchanged"
 Guest/linux/check-engine.sh "$(swift build -c release --show-bin-path)/trapeze"
+echo "==> trapeze bench: the paper's suite at quick scale in bare, kvm, pv and bt; answers against bare and qemu-ppc"
+Guest/linux/check-bench.sh "$(swift build -c release --show-bin-path)/trapeze"
 echo "==> console input, terminal restore and mutated inputs through trapeze run"
 Guest/linux/check-input.sh "$(swift build -c release --show-bin-path)/trapeze"
 Guest/linux/check-terminal.sh "$(swift build -c release --show-bin-path)/trapeze"

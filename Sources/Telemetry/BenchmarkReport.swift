@@ -22,6 +22,11 @@ public struct BenchmarkRun: Codable, Sendable, Equatable {
     public var privilegedExits: UInt64
     public var tlbMisses: UInt64
     public var accessViolations: UInt64
+    /// Exits per instruction class (the paper's Figure 1 and Table 3).
+    public var exitClasses: [String: UInt64]
+    /// Distinct exit PCs by how many exits each caused, in Table 4's bins
+    /// (the paper's Figure 2), most exits first.
+    public var exitPCBins: [ExitPCBin]
     /// Host wall time of the whole run (boot included) and of the span.
     public var wallSeconds: Double
     public var spanWallSeconds: Double
@@ -42,6 +47,8 @@ public struct BenchmarkRun: Codable, Sendable, Equatable {
         privilegedExits = 0
         tlbMisses = 0
         accessViolations = 0
+        exitClasses = [:]
+        exitPCBins = []
         wallSeconds = 0
         spanWallSeconds = 0
         trapezeVersion = ""
@@ -50,6 +57,47 @@ public struct BenchmarkRun: Codable, Sendable, Equatable {
     }
 
     public var succeeded: Bool { status == "ok" && value != nil }
+}
+
+/// results.json: a `trapeze bench` run's settings and every run's record.
+public struct BenchmarkResults: Codable, Sendable {
+    public var suite: String
+    public var scale: String
+    public var modes: [String]
+    public var costModel: String
+    public var trapezeVersion: String
+    public var image: String
+    public var runs: [BenchmarkRun]
+
+    public init(suite: String, scale: String, modes: [String], costModel: String, trapezeVersion: String, image: String,
+                runs: [BenchmarkRun]) {
+        self.suite = suite
+        self.scale = scale
+        self.modes = modes
+        self.costModel = costModel
+        self.trapezeVersion = trapezeVersion
+        self.image = image
+        self.runs = runs
+    }
+
+    /// The lines a report puts under its title.
+    public var details: [String] {
+        ["suite \(suite), scale \(scale), modes \(modes.joined(separator: ", ")), cost model \(costModel)",
+         "Trapeze \(trapezeVersion); image \(image)"]
+    }
+}
+
+/// One bin of the distinct-exit-PC histogram.
+public struct ExitPCBin: Codable, Sendable, Equatable {
+    public var label: String
+    public var pcs: Int
+    public var exits: UInt64
+
+    public init(label: String, pcs: Int, exits: UInt64) {
+        self.label = label
+        self.pcs = pcs
+        self.exits = exits
+    }
 }
 
 /// The guest program's result line: `TRAPEZE-RESULT name=NAME unit=UNIT
@@ -101,13 +149,13 @@ public struct BenchmarkReport {
         runs.first { $0.workload == workload && $0.mode == mode }
     }
 
-    func figure(_ workload: String, _ mode: String) -> Double? {
+    public func figure(_ workload: String, _ mode: String) -> Double? {
         guard let r = run(workload, mode), r.succeeded else { return nil }
         return r.value
     }
 
     /// How many times slower than bare a mode is on a row (1 = bare speed).
-    static func slowdown(_ value: Double, bare: Double, unit: BenchmarkRow.Unit) -> Double {
+    public static func slowdown(_ value: Double, bare: Double, unit: BenchmarkRow.Unit) -> Double {
         unit.lowerIsBetter ? value / bare : bare / value
     }
 
@@ -126,6 +174,11 @@ public struct BenchmarkReport {
     /// Table 1: per row the figure of each mode, and the speedup of the best
     /// virtualized mode other than kvm over kvm (the paper's last column).
     public var table1: String {
+        table1Table.text + "(s and ms: lower is better; score (operations per 10 s) and KBps: higher is better; modelled time"
+            + (comparePaper ? "; ours/paper: our slowdown against bare over the paper's, 1.00 = the paper's shape" : "") + ")\n"
+    }
+
+    public var table1Table: TextTable {
         var header = ["row", "benchmark", "unit"]
         for m in modes {
             header.append(m)
@@ -154,8 +207,7 @@ public struct BenchmarkReport {
             cells.append(speedup(row))
             table.add(cells)
         }
-        return table.text + "(s and ms: lower is better; score (operations per 10 s) and KBps: higher is better; modelled time"
-            + (comparePaper ? "; ours/paper: our slowdown against bare over the paper's, 1.00 = the paper's shape" : "") + ")\n"
+        return table
     }
 
     func notRun(_ workload: String, _ mode: String) -> String {
@@ -174,9 +226,10 @@ public struct BenchmarkReport {
 
     /// The paper's raw exit table: privileged-instruction exits, TLB-miss
     /// exits and access violations per row and virtualized mode.
-    public var rawExitTable: String {
+    public var rawExitTable: String { modes.contains { $0 != "bare" } ? rawExitTextTable.text : "" }
+
+    public var rawExitTextTable: TextTable {
         let virtualized = modes.filter { $0 != "bare" }
-        guard !virtualized.isEmpty else { return "" }
         var header = ["benchmark"]
         for m in virtualized {
             header += ["\(m) priv", "TLB", "acc.viol"]
@@ -200,11 +253,13 @@ public struct BenchmarkReport {
             }
             table.add(cells)
         }
-        return table.text
+        return table
     }
 
     /// Seed 001's table: % of bare-metal speed per row and mode.
-    public var percentOfBare: String {
+    public var percentOfBare: String { percentOfBareTable.text }
+
+    public var percentOfBareTable: TextTable {
         var header = ["benchmark"] + modes.filter { $0 != "bare" }
         if comparePaper { header.append("paper kvm (440EPx)") }
         var table = TextTable(header: header, leftColumns: 1)
@@ -223,7 +278,7 @@ public struct BenchmarkReport {
             }
             table.add(cells)
         }
-        return table.text
+        return table
     }
 
     /// Figures with four significant digits, without exponents for the paper's ranges.
@@ -236,9 +291,9 @@ public struct BenchmarkReport {
 /// A plain-text table whose columns are as wide as their widest cell: the
 /// first `leftColumns` (names) left-aligned, the rest (figures) right-aligned.
 public struct TextTable {
-    let header: [String]
+    public let header: [String]
     let leftColumns: Int
-    var rows: [[String]] = []
+    public private(set) var rows: [[String]] = []
 
     public init(header: [String], leftColumns: Int) {
         self.header = header
@@ -257,4 +312,30 @@ public struct TextTable {
             }.joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
         }.joined(separator: "\n") + "\n"
     }
+
+    /// The same as an HTML table (cells escaped), figures right-aligned.
+    public var html: String {
+        var s = "<table>\n<tr>" + header.map { "<th>\(htmlEscaped($0))</th>" }.joined() + "</tr>\n"
+        for cells in rows {
+            s += "<tr>" + cells.enumerated().map { c, cell in
+                c < leftColumns ? "<td>\(htmlEscaped(cell))</td>" : "<td class=\"n\">\(htmlEscaped(cell))</td>"
+            }.joined() + "</tr>\n"
+        }
+        return s + "</table>\n"
+    }
+}
+
+/// Text made safe inside HTML and SVG elements and attributes.
+public func htmlEscaped(_ s: String) -> String {
+    var out = ""
+    for c in s {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        default: out.append(c)
+        }
+    }
+    return out
 }

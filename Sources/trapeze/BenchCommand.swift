@@ -173,17 +173,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func writeResults(_ runs: [BenchmarkRun], version: String, image: String) throws {
-        struct Results: Encodable {
-            let suite: String
-            let scale: String
-            let modes: [String]
-            let costModel: String
-            let trapezeVersion: String
-            let image: String
-            let runs: [BenchmarkRun]
-        }
-        let results = Results(suite: suite, scale: scale, modes: modeList.map(\.rawValue), costModel: guest.costModel,
-                              trapezeVersion: version, image: image, runs: runs)
+        let results = BenchmarkResults(suite: suite, scale: scale, modes: modeList.map(\.rawValue), costModel: guest.costModel,
+                                       trapezeVersion: version, image: image, runs: runs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let path = output + "/results.json"

@@ -33,7 +33,7 @@ struct BenchRunCommand: ParsableCommand {
             record.image = guest.initrd ?? ""
             do {
                 let m = try WorkloadMeasurement.measure(workload, mode: mode, guest: guest, timeout: timeout,
-                                                        extraCommandLine: "trapeze.scale=\(scale)")
+                                                        extraCommandLine: "trapeze.scale=\(scale)", profiling: true)
                 fill(&record, from: m, row: row)
                 if let exitTiming, let timing = m.timing {
                     let info = ["mode": mode.rawValue, "workload": workload, "scale": scale, "vcpu": "0",
@@ -61,6 +61,10 @@ struct BenchRunCommand: ParsableCommand {
             record.privilegedExits = timing.privilegedExits
             record.tlbMisses = timing.tlbMissExits
             record.accessViolations = timing[.accessViolation].count
+        }
+        if let profile = m.profile {
+            for (kind, n) in profile.byClass { record.exitClasses[kind.name] = n }
+            record.exitPCBins = profile.histogram.map { ExitPCBin(label: $0.label, pcs: $0.pcs, exits: $0.exits) }
         }
         switch row.measure {
         case .span:

@@ -8,7 +8,7 @@ struct Trapeze: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trapeze",
         abstract: "A PowerPC e500 simulator.",
-        subcommands: [UserCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self, BenchRunCommand.self])
+        subcommands: [UserCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self, ReportCommand.self, BenchRunCommand.self])
 }
 
 /// One line on standard error, written directly (also safe after fork).

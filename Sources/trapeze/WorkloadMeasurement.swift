@@ -20,6 +20,7 @@ struct WorkloadMeasurement {
     /// The guest program's result line (Guest/bench), when it printed one.
     var result: GuestResultLine?
     var timing: ExitTiming?
+    var profile: ExitProfile?
     var costModelName: String?
     var kernelPath = ""
 
@@ -32,10 +33,11 @@ struct WorkloadMeasurement {
     /// (no kernel, a bad option) throws CLIError; a run that does not end
     /// well throws Failed.
     static func measure(_ workload: String, mode: Mode, guest: GuestOptions, timeout: Double,
-                        extraCommandLine: String = "") throws -> WorkloadMeasurement {
+                        extraCommandLine: String = "", profiling: Bool = false) throws -> WorkloadMeasurement {
         let console = Console(interactive: false, echo: false, readsInput: false)
         let system = try guest.boot(mode: mode, workload: workload, console: console, extraCommandLine: extraCommandLine)
         let vm = (system as? VirtualizedSystem)?.vm
+        if profiling { vm?.profile = ExitProfile() }
         var m = WorkloadMeasurement(mode: mode)
         m.kernelPath = system.kernelPath
         var begin: (instructions: UInt64, seconds: Double, wall: Double) = (0, 0, 0)
@@ -73,6 +75,7 @@ struct WorkloadMeasurement {
         if let vm {
             m.exits = vm.timing.totalExits
             m.timing = vm.timing
+            m.profile = vm.profile
             m.costModelName = vm.costModel.name
         }
         return m

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# `trapeze bench` on the paper's suite at quick scale: every workload runs
+# to its result in every mode (bare, kvm, pv, bt), every mode computes what
+# bare computes, the guest programs compute inside Linux what they compute
+# under qemu-ppc, Table 1 and the other tables have every row, results.json
+# and the exit-timing files are complete, a second run gives the same
+# figures, and bad options get one line and status 1. Ends with
+# `bench check: N passed, N failed`.
+#
+# Usage: Guest/linux/check-bench.sh TRAPEZE_BIN
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+trapeze=${1:?usage: check-bench.sh TRAPEZE_BIN}
+. "$here/../lib/common.sh"
+trapeze_ensure_qemu
+image=$("$here/build-bench.sh" | tail -1)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+. "$here/../lib/checks.sh"
+
+# 1. The whole matrix.
+"$trapeze" bench --initrd "$image/initramfs.cpio" --scale quick --modes bare,kvm,pv,bt -o "$work/bench" \
+    > "$work/bench.txt" 2> "$work/bench.err"
+status=$?
+cat "$work/bench.txt"
+if [ $status -eq 0 ]; then
+    pass "bench: the quick matrix in bare, kvm, pv and bt ($(grep -c '^\[bench\] ' "$work/bench.err") runs, $(tail -1 "$work/bench.err"))"
+else
+    fail "bench: status $status"; grep -v '^\[bench\]' "$work/bench.err" | tail -20
+fi
+
+# 2. results.json: every run of the suite succeeded, each mode's answer equals bare's, the result workloads' answers are
+# what the same program computes under qemu-ppc, and the fields are there.
+if python3 - "$work/bench/results.json" "$image/trapeze-bench" "$(command -v "$QEMU_PPC")" "$work" <<'EOF'
+import json, os, subprocess, sys
+results, program, qemu, work = sys.argv[1:]
+doc = json.load(open(results))
+runs = doc["runs"]
+problems = []
+modes = doc["modes"]
+if modes != ["bare", "kvm", "pv", "bt"]:
+    problems.append(f"modes {modes}")
+workloads = sorted({r["workload"] for r in runs})
+if len(workloads) != 24:
+    problems.append(f"{len(workloads)} workloads, not 24")
+ran = 0
+for w in workloads:
+    mine = {r["mode"]: r for r in runs if r["workload"] == w}
+    if sorted(mine) != sorted(modes):
+        problems.append(f"{w}: modes {sorted(mine)}")
+        continue
+    for m, r in mine.items():
+        if r["status"] != "ok" or r["value"] is None or r["value"] <= 0:
+            problems.append(f"{w}/{m}: {r['status']} value {r.get('value')}")
+        for field in ("modelledSeconds", "instructions", "wallSeconds", "trapezeVersion", "kernel", "image", "answer"):
+            if not r.get(field):
+                problems.append(f"{w}/{m}: no {field}")
+        if m != "bare" and (r["exits"] == {} or r["privilegedExits"] == 0):
+            problems.append(f"{w}/{m}: no exits recorded")
+        ran += 1
+    answers = {m: r.get("answer") for m, r in mine.items()}
+    if len(set(answers.values())) != 1:
+        problems.append(f"{w}: answers differ {answers}")
+    # The oracle: the same program under qemu-ppc (the macro span workloads
+    # are checked against qemu-system-ppc by check.sh).
+    if answers["bare"] and answers["bare"].startswith("check:"):
+        os.makedirs(f"{work}/qemu-{w}", exist_ok=True)
+        # lat-exec and lat-sh exec the program again: through qemu-ppc (the
+        # exec prefix), since qemu-ppc hands execve to the host.
+        p = subprocess.run([qemu, program, w, "quick", qemu], cwd=f"{work}/qemu-{w}", capture_output=True, text=True, timeout=600)
+        line = [l for l in p.stdout.splitlines() if l.startswith("TRAPEZE-RESULT ")]
+        if p.returncode != 0 or not line:
+            problems.append(f"{w}: qemu-ppc run failed ({p.returncode}): {p.stderr.strip()[-200:]}")
+            continue
+        fields = dict(f.split("=", 1) for f in line[-1].split()[1:])
+        expected = f"check:{fields['check']} n={fields['n']}"
+        if expected != answers["bare"]:
+            problems.append(f"{w}: qemu-ppc computes {expected}, the guest {answers['bare']}")
+for p in problems:
+    print("  " + p)
+print(f"  {ran} runs ok")
+sys.exit(1 if problems else 0)
+EOF
+then
+    pass "results.json: every run succeeded, every mode computed bare's answer, and bare's is qemu-ppc's"
+else
+    fail "results.json"
+fi
+
+# 3. The tables: Table 1 with the paper's 22 rows plus hashes and connect-4,
+# the raw exit table and the % of bare-metal speed with a row each.
+t1=$(awk '/^Table 1/{p=1; next} /^\(s and ms/{p=0} p && /^[0-9-]+ /' "$work/bench.txt" | wc -l)
+raw=$(awk '/^Raw exit counts/{p=1; getline; next} /^$/{p=0} p' "$work/bench.txt" | wc -l)
+pct=$(awk '/^% of bare-metal speed/{p=1; getline; next} /^$/{p=0} p' "$work/bench.txt" | wc -l)
+if [ "$t1" -eq 24 ] && [ "$raw" -eq 24 ] && [ "$pct" -eq 24 ]; then
+    pass "tables: Table 1, raw exits and % of bare-metal speed have 24 rows each"
+else
+    fail "tables: $t1, $raw and $pct rows (24 each expected)"
+fi
+
+# 4. Exit-timing files for every virtualized run, in the page's layout.
+n=$(ls -d "$work"/bench/timing/*-kvm "$work"/bench/timing/*-pv "$work"/bench/timing/*-bt 2>/dev/null | wc -l)
+if [ "$n" -eq 72 ] && python3 "$root/scripts/check-exit-timing.py" "$work"/bench/timing/*/vm0_vcpu0_timing > "$work/timing.log" 2>&1; then
+    pass "exit timing: $n files (24 workloads x kvm, pv, bt) in the page's layout that add up"
+else
+    fail "exit timing: $n directories (72 expected)"; tail -5 "$work/timing.log"
+fi
+
+# 5. Deterministic: a second run of three workloads gives the same figures
+# (everything but host wall time).
+"$trapeze" bench --initrd "$image/initramfs.cpio" --scale quick --modes kvm,bt --workloads lat-pipe,ub-cswitch,find \
+    --jobs 1 -o "$work/again" > /dev/null 2>&1
+if python3 - "$work/bench/results.json" "$work/again/results.json" <<'EOF'
+import json, sys
+def figures(path):
+    out = {}
+    for r in json.load(open(path))["runs"]:
+        r = {k: v for k, v in r.items() if k not in ("wallSeconds", "spanWallSeconds")}
+        out[(r["workload"], r["mode"])] = r
+    return out
+a, b = figures(sys.argv[1]), figures(sys.argv[2])
+if len(b) != 6: sys.exit(f"  {len(b)} runs in the second run")
+for key, r in b.items():
+    if a.get(key) != r:
+        sys.exit(f"  {key}: {a.get(key)} then {r}")
+EOF
+then
+    pass "deterministic: lat-pipe, ub-cswitch and find under kvm and bt give the same figures and exits again"
+else
+    fail "deterministic"
+fi
+
+# 6. The report: one self-contained HTML file (nothing fetched: no src or
+# href to another file) that headless Chromium (Debian's chromium) renders
+# with every plot drawn (the page's own script counts the plots with bars)
+# and no console message. The screenshot is kept in $TRAPEZE_ARTIFACTS
+# (default: the cache's artifacts/).
+trapeze_apt_ensure chromium
+artifacts=${TRAPEZE_ARTIFACTS:-$(trapeze_cache_root)/artifacts}
+mkdir -p "$artifacts"
+"$trapeze" report "$work/bench" -o "$work/report.html" --compare-paper 2> "$work/report.err"
+status=$?
+browser() { timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --enable-logging=stderr --v=0 "$@"; }
+browser --dump-dom "file://$work/report.html" > "$work/dom.html" 2> "$work/chromium.log"
+browser --window-size=1200,5200 --screenshot="$artifacts/bench-report.png" "file://$work/report.html" > /dev/null 2>&1
+body=$(grep -o '<body[^>]*>' "$work/dom.html")
+if [ $status -eq 0 ] && [ "$body" = '<body data-plots="5" data-plots-drawn="5">' ] &&
+   ! grep -qE 'INFO:CONSOLE|Uncaught' "$work/chromium.log" &&
+   ! grep -qiE '<(script|img|link|iframe)[^>]* (src|href)=' "$work/report.html" &&
+   [ "$(grep -c '<svg class="plot"' "$work/report.html")" -eq 5 ] && [ -s "$artifacts/bench-report.png" ]; then
+    pass "report: $(cat "$work/report.err" | sed 's/^trapeze: report: //'); Chromium draws all 5 plots with no console message (screenshot $artifacts/bench-report.png)"
+else
+    fail "report: status $status, body '$body'"; grep -E 'CONSOLE|Uncaught' "$work/chromium.log" | head -5
+fi
+
+# 7. Bad options and bad input: one line on stderr, a non-zero status.
+bad() {
+    local name=$1; shift
+    "$trapeze" bench "$@" > "$work/bad.out" 2> "$work/bad.err"
+    local s=$?
+    if [ $s -ne 0 ] && [ "$(grep -c . "$work/bad.err")" -le 3 ] && grep -q "$name" "$work/bad.err"; then
+        pass "bad option: '$*' -> status $s: $(grep "$name" "$work/bad.err" | head -1)"
+    else
+        fail "bad option: '$*' -> status $s"; cat "$work/bad.err" | head -5
+    fi
+}
+bad "unknown mode 'bogus'" --modes bare,bogus
+bad "unknown workload 'nope'" --workloads nope
+bad "scale must be quick or paper" --scale huge
+bad "jobs must be 1 to 256" --jobs 0
+badreport() {
+    local name=$1; shift
+    "$trapeze" report "$@" -o "$work/bad.html" > "$work/bad.out" 2> "$work/bad.err"
+    local s=$?
+    if [ $s -eq 1 ] && [ "$(grep -c . "$work/bad.err")" -eq 1 ] && grep -q "$name" "$work/bad.err" && [ ! -e "$work/bad.html" ]; then
+        pass "bad input: report $* -> status 1: $(cat "$work/bad.err")"
+    else
+        fail "bad input: report $* -> status $s"; head -3 "$work/bad.err"
+    fi
+}
+badreport "cannot read" "$work/nonexistent"
+printf '{"runs": [' > "$work/corrupt.json"
+badreport "is not a trapeze bench results.json" "$work/corrupt.json"
+
+echo "bench check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
