@@ -50,6 +50,7 @@ void xpipe(int fds[2]);
 pid_t xfork(void);
 /* Waits for pid and fails unless it exited with expected_status. */
 void xwait_status(pid_t pid, int expected_status);
+uint64_t fork_exit_reap(long n, int status);
 /* A file of `size` bytes of a fixed pattern, for the stat and read tests. */
 void make_pattern_file(const char *path, size_t size);
 

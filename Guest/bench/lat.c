@@ -134,16 +134,8 @@ void bench_lat_pipe(struct run *r)
 
 void bench_lat_fork(struct run *r)
 {
-    uint64_t reaped = 0;
-
     run_timer_start(r);
-    for (long i = 0; i < r->n; i++) {
-        pid_t pid = xfork();
-        if (pid == 0)
-            _exit(FORK_CHILD_STATUS);
-        xwait_status(pid, FORK_CHILD_STATUS);
-        reaped += FORK_CHILD_STATUS;
-    }
+    uint64_t reaped = fork_exit_reap(r->n, FORK_CHILD_STATUS);
     run_timer_stop(r);
     r->check = check_mix(check_mix(0, (uint64_t)r->n), reaped);
 }

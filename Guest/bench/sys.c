@@ -156,3 +156,19 @@ void echo_child_stop(struct echo_child *e)
     xwait_status(e->pid, 0);
     xclose(e->from_child);
 }
+
+/* n times: fork a child that exits at once with `status`, and reap it
+ * (checking the status); returns how many were reaped (lat-fork,
+ * ub-proc-create). */
+uint64_t fork_exit_reap(long n, int status)
+{
+    uint64_t reaped = 0;
+    for (long i = 0; i < n; i++) {
+        pid_t pid = xfork();
+        if (pid == 0)
+            _exit(status);
+        xwait_status(pid, status);
+        reaped++;
+    }
+    return reaped;
+}

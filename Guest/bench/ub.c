@@ -54,16 +54,8 @@ void bench_ub_cswitch(struct run *r)
 
 void bench_ub_proc_create(struct run *r)
 {
-    uint64_t reaped = 0;
-
     run_timer_start(r);
-    for (long i = 0; i < r->n; i++) {
-        pid_t pid = xfork();
-        if (pid == 0)
-            _exit(0);
-        xwait_status(pid, 0);
-        reaped++;
-    }
+    uint64_t reaped = fork_exit_reap(r->n, 0);
     run_timer_stop(r);
     r->check = check_mix(check_mix(0, (uint64_t)r->n), reaped);
 }

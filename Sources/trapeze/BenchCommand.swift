@@ -113,8 +113,9 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
-        let progress = BenchProgress(total: queue.count, terminal: isatty(2) == 1)
-        let runner = ParallelRunner(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let parallel = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let progress = BenchProgress(total: queue.count, jobs: parallel, terminal: isatty(2) == 1)
+        let runner = ParallelRunner(jobs: parallel)
         try runner.run(queue, start: { job in
             var arguments = ["bench-run", "--mode", job.mode.rawValue, "--workload", job.row.workload, "--scale", scale,
                              "--timeout", "\(timeout)", "--version-label", version] + options.arguments
@@ -126,7 +127,7 @@ struct BenchCommand: ParsableCommand {
             if record.wallSeconds == 0 { record.wallSeconds = wall }
             records[job.name] = record
             progress.finished(job.name, ok: record.status == "ok", wall: wall)
-        })
+        }, waited: progress.tick)
         progress.end()
 
         let runs = selectedRows.flatMap { row in modeList.compactMap { records["\(row.workload)-\($0.rawValue)"] } }
@@ -205,7 +206,9 @@ struct BenchCommand: ParsableCommand {
 struct ParallelRunner {
     let jobs: Int
 
-    func run<Job>(_ queue: [Job], start: (Job) -> ([String], String), finished: (Job, Int32, Double) -> Void) throws {
+    /// `waited` is called after each look at the running processes (20 a second).
+    func run<Job>(_ queue: [Job], start: (Job) -> ([String], String), finished: (Job, Int32, Double) -> Void,
+                  waited: () -> Void = {}) throws {
         let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var waiting = queue[...]
         var running: [(Job, Process, Date)] = []
@@ -234,6 +237,7 @@ struct ParallelRunner {
                 finished(job, process.terminationStatus, Date().timeIntervalSince(began))
                 return true
             }
+            waited()
         }
     }
 }
@@ -243,16 +247,24 @@ struct ParallelRunner {
 /// estimate of the rest), one line per finished run otherwise.
 final class BenchProgress {
     let total: Int
+    let jobs: Int
     let terminal: Bool
     let began = Date()
     var done = 0
     var active: [String] = []
     var runWall: Double = 0
+    var drawn = Date()
 
-    init(total: Int, terminal: Bool) {
+    init(total: Int, jobs: Int, terminal: Bool) {
         self.total = total
+        self.jobs = jobs
         self.terminal = terminal
         draw()
+    }
+
+    /// The clock moves on between events: redraw once a second.
+    func tick() {
+        if terminal && Date().timeIntervalSince(drawn) >= 1 { draw() }
     }
 
     func started(_ name: String) {
@@ -278,11 +290,13 @@ final class BenchProgress {
 
     func draw() {
         guard terminal else { return }
-        let elapsed = Date().timeIntervalSince(began)
-        // The rest at the pace so far: finished runs' mean wall time, spread over the runs going on at once.
+        drawn = Date()
+        let elapsed = drawn.timeIntervalSince(began)
+        // The rest at the pace so far: finished runs' mean wall time, the
+        // runs left spread over the jobs.
         var eta = "?"
         if done > 0 {
-            let parallel = Double(max(1, active.count))
+            let parallel = Double(max(1, min(jobs, total - done)))
             eta = Self.clock(runWall / Double(done) * Double(total - done) / parallel)
         }
         let current = active.prefix(3).joined(separator: " ") + (active.count > 3 ? " ..." : "")
