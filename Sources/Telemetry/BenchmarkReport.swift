@@ -188,17 +188,17 @@ public struct BenchmarkReport {
         var table = TextTable(header: header, leftColumns: 2)
         for row in rows {
             var cells = [row.paperRow.map(String.init) ?? "-", row.group.rawValue + " " + row.benchmark, row.unit.rawValue]
-            let paper = row.paperRow.flatMap { n in PaperFigures.table1.first { $0.row == n } }
+            let paperBare = PaperFigures.figure(row: row, mode: "bare")
             let bare = figure(row.workload, "bare")
             for m in modes {
                 let ours = figure(row.workload, m)
                 cells.append(ours.map(Self.format) ?? notRun(row.workload, m))
                 guard comparePaper else { continue }
-                let theirs = paper?.figure(mode: m)
+                let theirs = PaperFigures.figure(row: row, mode: m)
                 cells.append(theirs.map(Self.format) ?? "-")
                 guard m != "bare" else { continue }
                 var ratio = "-"
-                if let ours, let bare, let theirs, let paperBare = paper?.bare, ours > 0, bare > 0, theirs > 0 {
+                if let ours, let bare, let theirs, let paperBare, ours > 0, bare > 0, theirs > 0 {
                     let r = Self.slowdown(ours, bare: bare, unit: row.unit) / Self.slowdown(theirs, bare: paperBare, unit: row.unit)
                     ratio = String(format: "%.2f", r)
                 }

@@ -40,10 +40,42 @@ row,group,benchmark,unit,bare,kvm,kvm_pv,kvm_bt,speedup
 23,unixbench-fs,file-copy,KBps,59612,5432,22225,20070,3.7
 """
 
+    /// Tables 5 and 6 (003_..., Section 5): KVM, in-place BT with adaptive
+    /// page resizing (adapt_pr), with adaptive data mirroring too (adapt_dm,
+    /// Table 1's KVM-BT column), the shadow TLB set statically to the best
+    /// layout for linux-boot (static_tlb) and Adapt-PR with the translation
+    /// cache given by a guest module, without data mirroring (adapt_pr_plus).
+    /// Units as in Table 1; syscall-ub and pipe-ub are UnixBench's rows.
+    public static let tables5and6CSV = """
+table,benchmark,unit,kvm,adapt_pr,adapt_dm,static_tlb,adapt_pr_plus
+5/6,linux-boot,s,30.03,14.39,12.39,12.98,13.02
+5/6,echo-spawn,s,21.34,8.9,6.85,8.0,7.80
+5/6,find,s,1.89,1.67,0.83,0.90,0.98
+5/6,lame,s,0.56,0.51,0.50,0.51,0.51
+5/6,syscall,ms,0.020,0.003,0.003,0.007,0.009
+5/6,stat,ms,0.033,0.023,0.007,0.011,0.012
+5/6,fstat,ms,0.021,0.006,0.004,0.008,0.009
+5/6,open/close,ms,0.067,0.040,0.023,0.022,0.026
+5/6,sig-hndl,ms,0.024,0.004,0.004,0.008,0.009
+5/6,pipe,ms,0.066,0.068,0.041,0.053,0.062
+5/6,fork,ms,6.641,2.221,1.679,2.068,2.020
+5/6,exec,ms,20.543,8.971,6.681,7.792,7.457
+5/6,sh,ms,45.164,19.265,14.719,17.076,16.565
+5/6,dhrystone2,score,48110141,48988135,48957180,48833854,48904947
+5/6,syscall-ub,score,124854,748931,652829,344877,286057
+5/6,cswitch,score,60746,148344,240653,160575,159256
+5/6,proc-create,score,2470,6378,8714,7101,7679
+5/6,pipe-ub,score,188208,411186,923218,557045,469538
+5/6,hanoi,score,8689401,8839987,8836219,8835343,8690019
+5/6,file-read,KBps,11524,26286,49830,28346,24151
+5/6,file-write,KBps,10500,16400,38200,22450,19050
+5/6,file-copy,KBps,5432,9783,20070,12201,10408
+"""
+
     /// "Raw Data on Exit Count", the paper's last page (003_...): privileged
     /// instruction exits, TLB-miss exits and access violations (mostly
-    /// tracing faults), for KVM, KVM-PV and adapt-dm (the configuration of
-    /// Table 1's KVM-BT column).
+    /// tracing faults) per configuration (kvm, adapt-pr, adapt-dm, kvm-pv,
+    /// static-tlb, adapt-pr-plus).
     public static let rawExitsCSV = """
 config,benchmark,priv_exits,tlb_misses,acc_viol
 kvm,linux-boot,11509859,402274,13823
@@ -56,6 +88,16 @@ kvm,unix-cswitch,26459239,1102,49
 kvm,unix-proc-create,41882,621658,60036
 kvm,unix-pipe,28714485,979,41
 kvm,unix-hanoi,4005414,914,40
+adapt-pr,linux-boot,27537,334458,1062541
+adapt-pr,echo-spawn,36464,503341,536993
+adapt-pr,find,1487,2889,650758
+adapt-pr,lame,636,2085,3126
+adapt-pr,unix-dhrystone2,7663,1186,1224
+adapt-pr,unix-syscall,5752,1140,1158
+adapt-pr,unix-cswitch,616643,8288,6020365
+adapt-pr,unix-proc-create,102315,845228,640888
+adapt-pr,unix-pipe,19102,1221,10012062
+adapt-pr,unix-hanoi,224709,1158,2032
 adapt-dm,linux-boot,38367,345035,77467
 adapt-dm,echo-spawn,35014,506295,18624
 adapt-dm,find,851,2782,4701
@@ -76,6 +118,26 @@ kvm-pv,unix-cswitch,608549,1059,49
 kvm-pv,unix-proc-create,98569,652042,60034
 kvm-pv,unix-pipe,7648,968,42
 kvm-pv,unix-hanoi,224660,943,41
+static-tlb,linux-boot,41770,320941,452482
+static-tlb,echo-spawn,35929,485870,513294
+static-tlb,find,908,2676,98113
+static-tlb,lame,637,2052,3124
+static-tlb,unix-dhrystone2,7663,1197,6158
+static-tlb,unix-syscall,12791,1135,6006963
+static-tlb,unix-cswitch,614104,1260,3608524
+static-tlb,unix-proc-create,101427,815074,897920
+static-tlb,unix-pipe,15742,1144,6008821
+static-tlb,unix-hanoi,224929,1116,151104
+adapt-pr-plus,linux-boot,48560,326825,460001
+adapt-pr-plus,echo-spawn,35823,492129,518255
+adapt-pr-plus,find,965,2655,98145
+adapt-pr-plus,lame,636,2085,3126
+adapt-pr-plus,unix-dhrystone2,7656,1127,6132
+adapt-pr-plus,unix-syscall,15105,1130,6008149
+adapt-pr-plus,unix-cswitch,616684,7702,3609690
+adapt-pr-plus,unix-proc-create,100796,835408,897302
+adapt-pr-plus,unix-pipe,18762,1113,6010468
+adapt-pr-plus,unix-hanoi,225211,1088,151308
 """
 
     /// The exit-timing page's "% of bare-metal speed" (001_...): kvmppc on a
@@ -131,11 +193,45 @@ fhourstone,5.96
         RawExits(config: f[0], benchmark: f[1], privileged: UInt64(f[2])!, tlbMisses: UInt64(f[3])!, accessViolations: UInt64(f[4])!)
     }
 
-    /// The paper's exit counts for a Trapeze mode on a row, where the paper has them.
+    /// The paper's configuration a bench column stands for: kvm, kvm-pv,
+    /// adapt-dm (bt, Table 1's KVM-BT), adapt-pr, static-tlb, adapt-pr-plus
+    /// (`bt:adapt-pr+`); a shortest-page suffix (`bt:adapt-pr/16K`) is left out.
+    public static func configuration(of mode: String) -> String? {
+        let base = mode.split(separator: "/").first.map(String.init) ?? mode
+        return ["bare": "bare", "kvm": "kvm", "pv": "kvm-pv", "bt": "adapt-dm", "bt:adapt-dm": "adapt-dm", "bt:adapt-pr": "adapt-pr",
+                "bt:static-tlb": "static-tlb", "bt:adapt-pr+": "adapt-pr-plus"][base]
+    }
+
+    /// The paper's exit counts for a bench column on a row, where the paper has them.
     public static func rawExits(mode: String, row: BenchmarkRow) -> RawExits? {
-        let config = ["kvm": "kvm", "pv": "kvm-pv", "bt": "adapt-dm"][mode]
+        let config = configuration(of: mode)
         let name = row.group == .unixbench ? "unix-" + row.benchmark : row.benchmark
         return rawExits.first { $0.config == config && $0.benchmark == name }
+    }
+
+    /// A row of Tables 5 and 6, by configuration (kvm, adapt_pr, adapt_dm, static_tlb, adapt_pr_plus).
+    public static let tables5and6: [(benchmark: String, unit: String, figures: [String: Double])] = {
+        let lines = tables5and6CSV.split(separator: "\n")
+        let columns = lines[0].split(separator: ",").map(String.init)
+        return records(tables5and6CSV).map { f in
+            (f[1], f[2], Dictionary(uniqueKeysWithValues: (3..<columns.count).map { (columns[$0], Double(f[$0])!) }))
+        }
+    }()
+
+    /// The paper's figure for a bench column on a row: Table 1 for bare,
+    /// kvm, pv and bt (KVM-BT), Tables 5 and 6 for the other bt configurations.
+    public static func figure(row: BenchmarkRow, mode: String) -> Double? {
+        guard let config = configuration(of: mode), let n = row.paperRow, let t1 = table1.first(where: { $0.row == n }) else { return nil }
+        switch config {
+        case "bare": return t1.bare
+        case "kvm": return t1.kvm
+        case "kvm-pv": return t1.kvmPV
+        case "adapt-dm": return t1.kvmBT
+        default:
+            // Tables 5 and 6 name UnixBench's syscall and pipe rows apart from lmbench's.
+            let name = row.group == .unixbench && (row.benchmark == "syscall" || row.benchmark == "pipe") ? row.benchmark + "-ub" : row.benchmark
+            return tables5and6.first { $0.benchmark == name }?.figures[config.replacingOccurrences(of: "-", with: "_")]
+        }
     }
 
     /// % of bare-metal speed by the exit-timing page's workload name.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
+import Hypervisor
 import Telemetry
 
 /// `trapeze bench`: the paper's benchmark matrix, each (mode, workload) a
@@ -28,7 +29,10 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
     @Option(help: "The suite (paper: Table 1 of the paper and the exit-timing page's workloads).") var suite: String = "paper"
-    @Option(help: "Comma-separated modes (bare, kvm, pv, bt), in column order.") var modes: String = "bare,kvm,pv"
+    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, or bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy.")
+    var modes: String = "bare,kvm,pv"
+    @Option(help: "Comma-separated shortest pages for the bt columns (4K, 16K, 64K, 256K, ...): one column per bt configuration and size, named bt:POLICY/SIZE.")
+    var shortestPage: String?
     @Option(help: "Comma-separated workloads (default: the whole suite; `trapeze bench --list` names them).")
     var workloads: String?
     @Option(help: "quick (the whole matrix in minutes, for CI) or paper (longer runs).") var scale: String = "quick"
@@ -40,7 +44,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Give up a run after this many seconds of host time.") var timeout: Double = 1800
     @Flag(help: "List the suite's workloads and exit.") var list = false
 
-    var modeList: [Mode] { modes.split(separator: ",").compactMap { Mode(rawValue: String($0)) } }
+    /// The columns, parsed (validate() has checked them).
+    var configurations: [BenchConfiguration] {
+        (try? BenchConfiguration.parse(modes, shortestPages: shortestPage)) ?? []
+    }
 
     /// The suite's rows to run, in the suite's order.
     var selectedRows: [BenchmarkRow] {
@@ -51,10 +58,8 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard suite == "paper" else { throw ValidationError("unknown suite '\(suite)' (paper)") }
-        for m in modes.split(separator: ",", omittingEmptySubsequences: false) where Mode(rawValue: String(m)) == nil {
-            throw ValidationError("unknown mode '\(m)' (\(Mode.names))")
-        }
-        guard Set(modeList).count == modeList.count else { throw ValidationError("--modes names a mode twice") }
+        let columns = try BenchConfiguration.parse(modes, shortestPages: shortestPage)
+        guard Set(columns.map(\.name)).count == columns.count else { throw ValidationError("--modes names a column twice") }
         if let workloads {
             for w in workloads.split(separator: ",", omittingEmptySubsequences: false) where BenchmarkSuite.row(workload: String(w)) == nil {
                 throw ValidationError("unknown workload '\(w)' (\(BenchmarkSuite.paper.map(\.workload).joined(separator: ", ")))")
@@ -81,8 +86,8 @@ struct BenchCommand: ParsableCommand {
     /// One planned run.
     struct Job {
         let row: BenchmarkRow
-        let mode: Mode
-        var name: String { "\(row.workload)-\(mode.rawValue)" }
+        let column: BenchConfiguration
+        var name: String { "\(row.workload)-\(column.fileName)" }
     }
 
     func bench() throws -> Int32 {
@@ -103,13 +108,15 @@ struct BenchCommand: ParsableCommand {
         let version = Self.versionLabel()
         var records: [String: BenchmarkRun] = [:]
         var queue: [Job] = []
+        let columns = configurations
         for row in selectedRows {
-            for mode in modeList {
+            for column in columns {
+                let job = Job(row: row, column: column)
                 if let why = BenchmarkSuite.pending[row.workload] {
-                    records["\(row.workload)-\(mode.rawValue)"] = BenchmarkRun(
-                        mode: mode.rawValue, workload: row.workload, scale: scale, status: "not run: \(why)", unit: row.unit.rawValue)
+                    records[job.name] = BenchmarkRun(
+                        mode: column.name, workload: row.workload, scale: scale, status: "not run: \(why)", unit: row.unit.rawValue)
                 } else {
-                    queue.append(Job(row: row, mode: mode))
+                    queue.append(job)
                 }
             }
         }
@@ -117,9 +124,9 @@ struct BenchCommand: ParsableCommand {
         let progress = BenchProgress(total: queue.count, jobs: parallel, terminal: isatty(2) == 1)
         let runner = ParallelRunner(jobs: parallel)
         try runner.run(queue, start: { job in
-            var arguments = ["bench-run", "--mode", job.mode.rawValue, "--workload", job.row.workload, "--scale", scale,
-                             "--timeout", "\(timeout)", "--version-label", version] + options.arguments
-            if job.mode != .bare { arguments += ["--exit-timing", "\(output)/timing/\(job.name)"] }
+            var arguments = ["bench-run", "--mode", job.column.mode.rawValue, "--label", job.column.name, "--workload", job.row.workload,
+                             "--scale", scale, "--timeout", "\(timeout)", "--version-label", version] + job.column.options(options).arguments
+            if job.column.mode != .bare { arguments += ["--exit-timing", "\(output)/timing/\(job.name)"] }
             progress.started(job.name)
             return (arguments, "\(output)/runs/\(job.name)")
         }, finished: { job, exitStatus, wall in
@@ -130,17 +137,17 @@ struct BenchCommand: ParsableCommand {
         }, waited: progress.tick)
         progress.end()
 
-        let runs = selectedRows.flatMap { row in modeList.compactMap { records["\(row.workload)-\($0.rawValue)"] } }
+        let runs = selectedRows.flatMap { row in columns.compactMap { records[Job(row: row, column: $0).name] } }
         try writeResults(runs, version: version, image: options.initrd ?? "")
-        var report = BenchmarkReport(runs: runs, modes: modeList.map(\.rawValue))
+        var report = BenchmarkReport(runs: runs, modes: columns.map(\.name))
         report.comparePaper = comparePaper
         print("Table 1 (suite \(suite), scale \(scale), cost model \(guest.costModel), modelled time; Trapeze \(version))")
         print(report.table1)
-        if modeList.contains(where: { $0 != .bare }) {
+        if columns.contains(where: { $0.mode != .bare }) {
             print("Raw exit counts over each workload's span (privileged-instruction exits, TLB misses, access violations)")
             print(report.rawExitTable)
         }
-        if modeList.contains(.bare) && modeList.count > 1 {
+        if columns.contains(where: { $0.mode == .bare }) && columns.count > 1 {
             print("% of bare-metal speed")
             print(report.percentOfBare)
         }
@@ -169,12 +176,12 @@ struct BenchCommand: ParsableCommand {
         }
         let log = (try? String(contentsOfFile: base + ".log", encoding: .utf8)) ?? ""
         let last = log.split(separator: "\n").last.map(String.init) ?? "no output"
-        return BenchmarkRun(mode: job.mode.rawValue, workload: job.row.workload, scale: scale,
+        return BenchmarkRun(mode: job.column.name, workload: job.row.workload, scale: scale,
                             status: "failed: the run exited with status \(exitStatus): \(last)", unit: job.row.unit.rawValue)
     }
 
     func writeResults(_ runs: [BenchmarkRun], version: String, image: String) throws {
-        let results = BenchmarkResults(suite: suite, scale: scale, modes: modeList.map(\.rawValue), costModel: guest.costModel,
+        let results = BenchmarkResults(suite: suite, scale: scale, modes: configurations.map(\.name), costModel: guest.costModel,
                                        trapezeVersion: version, image: image, runs: runs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -198,6 +205,61 @@ struct BenchCommand: ParsableCommand {
         git.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return git.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
+    }
+}
+
+/// A column of the bench: a mode and, for bt, the translator's policy and
+/// shortest page. Named as given (`bt:adapt-pr`), with `/SIZE` when
+/// --shortest-page lists sizes.
+struct BenchConfiguration: Hashable {
+    let name: String
+    let mode: Mode
+    let policy: String?
+    let shortestPage: String?
+
+    /// File names use `_` for the `:` and `/` of the name.
+    var fileName: String { name.replacingOccurrences(of: ":", with: "_").replacingOccurrences(of: "/", with: "_") }
+
+    /// The guest options of this column's runs.
+    func options(_ base: GuestOptions) -> GuestOptions {
+        var o = base
+        if let policy { o.bt = policy }
+        if let shortestPage { o.btFragment = shortestPage }
+        return o
+    }
+
+    static func parse(_ modes: String, shortestPages: String?) throws -> [BenchConfiguration] {
+        let policies = BinaryTranslator.Configuration.Policy.allCases.map(\.rawValue)
+        var sizes: [String?] = [nil]
+        if let shortestPages {
+            sizes = shortestPages.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            for size in sizes where GuestOptions.pageSize(size!) == nil {
+                throw ValidationError("--shortest-page: '\(size!)' is no e500 page size from 4K to 256M (4K, 16K, 64K, 256K, 1M, ...)")
+            }
+        }
+        var out: [BenchConfiguration] = []
+        for spec in modes.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let mode = parts.first.flatMap({ Mode(rawValue: $0) }) else {
+                throw ValidationError("unknown mode '\(spec)' (\(Mode.names), or bt:POLICY)")
+            }
+            let policy = parts.count > 1 ? parts[1] : nil
+            if let policy {
+                guard mode == .bt else { throw ValidationError("'\(spec)': only bt takes a policy (bt:\(policies.joined(separator: ", bt:")))") }
+                guard policies.contains(policy) else {
+                    throw ValidationError("unknown bt policy in '\(spec)' (\(policies.joined(separator: ", ")))")
+                }
+            }
+            guard mode == .bt else {
+                out.append(BenchConfiguration(name: spec, mode: mode, policy: nil, shortestPage: nil))
+                continue
+            }
+            for size in sizes {
+                out.append(BenchConfiguration(name: spec + (size.map { "/" + $0.uppercased() } ?? ""), mode: mode, policy: policy,
+                                              shortestPage: size))
+            }
+        }
+        return out
     }
 }
 

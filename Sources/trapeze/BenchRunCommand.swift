@@ -14,6 +14,8 @@ struct BenchRunCommand: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
     @Option var mode: Mode
+    /// The column's name in the bench's tables (bt:adapt-pr/16K); default the mode.
+    @Option var label: String?
     @Option var workload: String
     @Option var scale: String = "quick"
     @Option var timeout: Double = 1800
@@ -28,7 +30,7 @@ struct BenchRunCommand: ParsableCommand {
     func run() throws {
         try exitingOnBadInput {
             let row = BenchmarkSuite.row(workload: workload)!
-            var record = BenchmarkRun(mode: mode.rawValue, workload: workload, scale: scale, status: "ok", unit: row.unit.rawValue)
+            var record = BenchmarkRun(mode: label ?? mode.rawValue, workload: workload, scale: scale, status: "ok", unit: row.unit.rawValue)
             record.trapezeVersion = versionLabel
             record.image = guest.initrd ?? ""
             do {
@@ -36,7 +38,7 @@ struct BenchRunCommand: ParsableCommand {
                                                         extraCommandLine: "trapeze.scale=\(scale)", profiling: true)
                 fill(&record, from: m, row: row)
                 if let exitTiming, let timing = m.timing {
-                    let info = ["mode": mode.rawValue, "workload": workload, "scale": scale, "vcpu": "0",
+                    let info = ["mode": label ?? mode.rawValue, "workload": workload, "scale": scale, "vcpu": "0",
                                 "cost_model": m.costModelName ?? guest.costModel, "instructions": "\(m.instructions)"]
                     try writeExitTiming(timing, directory: exitTiming, info: info)
                 }
