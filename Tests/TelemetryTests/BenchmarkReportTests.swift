@@ -53,6 +53,16 @@ import Telemetry
         #expect(report.rawExitTable.contains("11509859"))
     }
 
+    /// Without a bare column (Table 5's layout) the ratios are against the first column.
+    @Test func withoutBareTheRatiosAreAgainstTheFirstColumn() {
+        let runs = [Self.run("boot", "kvm", 3.003), Self.run("boot", "bt:adapt-pr", 3.003 * 14.39 / 30.03)]
+        var report = BenchmarkReport(runs: runs, modes: ["kvm", "bt:adapt-pr"])
+        report.comparePaper = true
+        // kvm, paper kvm, adapt-pr, paper adapt-pr, ratio, speedup
+        #expect(Self.cells(report.table1, "1 ").suffix(6) == ["3.003", "30.03", "1.439", "14.39", "1.00", "2.09x"])
+        #expect(report.table1.contains("our slowdown against kvm"))
+    }
+
     @Test func failedAndPendingRunsShowAsSuch() {
         let runs = [Self.run("lat-pipe", "bare", 0.003), Self.run("lat-pipe", "kvm", nil, status: "failed: timed out"),
                     Self.run("lame", "bare", nil, status: "not run: pending"), Self.run("lame", "kvm", nil, status: "not run: pending")]
