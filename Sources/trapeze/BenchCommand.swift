@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
     @Option(help: "The suite (paper: Table 1 of the paper and the exit-timing page's workloads).") var suite: String = "paper"
-    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, or bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy.")
+    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy, and +fold-returns (bt+fold-returns) for return folding.")
     var modes: String = "bare,kvm,pv"
     @Option(help: "Comma-separated shortest pages for the bt columns (4K, 16K, 64K, 256K, ...): one column per bt configuration and size, named bt:POLICY/SIZE.")
     var shortestPage: String?
@@ -216,15 +216,20 @@ struct BenchConfiguration: Hashable {
     let mode: Mode
     let policy: String?
     let shortestPage: String?
+    /// `+fold-returns`: the translator folds the TLB-miss handler's rfi (ReturnFolding.swift).
+    var foldReturns = false
 
-    /// File names use `_` for the `:` and `/` of the name.
-    var fileName: String { name.replacingOccurrences(of: ":", with: "_").replacingOccurrences(of: "/", with: "_") }
+    /// File names use `_` for the `:`, `/` and `+` of the name.
+    var fileName: String {
+        name.replacingOccurrences(of: ":", with: "_").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "_")
+    }
 
     /// The guest options of this column's runs.
     func options(_ base: GuestOptions) -> GuestOptions {
         var o = base
         if let policy { o.bt = policy }
         if let shortestPage { o.btFragment = shortestPage }
+        if foldReturns { o.btFoldReturns = true }
         return o
     }
 
@@ -239,7 +244,13 @@ struct BenchConfiguration: Hashable {
         }
         var out: [BenchConfiguration] = []
         for spec in modes.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
-            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+            // bt[:POLICY][+fold-returns]
+            var options = spec.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+            let base = options.removeFirst()
+            for option in options where option != "fold-returns" {
+                throw ValidationError("unknown option '+\(option)' in '\(spec)' (+fold-returns)")
+            }
+            let parts = base.split(separator: ":", maxSplits: 1).map(String.init)
             guard let mode = parts.first.flatMap({ Mode(rawValue: $0) }) else {
                 throw ValidationError("unknown mode '\(spec)' (\(Mode.names), or bt:POLICY)")
             }
@@ -251,12 +262,13 @@ struct BenchConfiguration: Hashable {
                 }
             }
             guard mode == .bt else {
+                guard options.isEmpty else { throw ValidationError("'\(spec)': only bt takes +fold-returns") }
                 out.append(BenchConfiguration(name: spec, mode: mode, policy: nil, shortestPage: nil))
                 continue
             }
             for size in sizes {
                 out.append(BenchConfiguration(name: spec + (size.map { "/" + $0.uppercased() } ?? ""), mode: mode, policy: policy,
-                                              shortestPage: size))
+                                              shortestPage: size, foldReturns: !options.isEmpty))
             }
         }
         return out

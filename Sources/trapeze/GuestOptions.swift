@@ -27,6 +27,8 @@ struct GuestOptions: ParsableArguments {
     var btCacheSection: String?
     @Option(help: "bt: write the traced fragments and the hardware TLB1 over time to this file.")
     var btLog: String?
+    @Flag(help: "bt: fold the rfi that ends the guest's TLB-miss handler into its tlbwe's exit (beyond the paper).")
+    var btFoldReturns = false
 
     /// The translator's configuration from the --bt options.
     func translatorConfiguration() throws -> BinaryTranslator.Configuration {
@@ -42,6 +44,7 @@ struct GuestOptions: ParsableArguments {
         guard btThreshold >= 0 && btThreshold <= 1_000_000_000 else { throw ValidationError("--bt-threshold must be 0 to 10^9") }
         c.threshold = btThreshold
         c.cacheSection = btCacheSection
+        c.foldReturns = btFoldReturns
         return c
     }
 
@@ -113,6 +116,7 @@ struct GuestOptions: ParsableArguments {
         if let drive { a += ["--drive", drive] }
         if let btCacheSection { a += ["--bt-cache-section", btCacheSection] }
         if let btLog { a += ["--bt-log", btLog] }
+        if btFoldReturns { a.append("--bt-fold-returns") }
         return a + ["-m", "\(memory)", "--tlb1-entries", "\(tlb1Entries)", "--cost-model", costModel, "--bt", bt,
                     "--bt-fragment", btFragment, "--bt-threshold", "\(btThreshold)"]
     }

@@ -44,6 +44,9 @@ public final class BinaryTranslator: ModeHooks {
         public var cacheSection: String? = nil
         /// At most this many pages are stolen.
         public var cachePages = 16
+        /// Fold the rfi that ends the guest's TLB-miss handler into the exit
+        /// of its tlbwe (ReturnFolding.swift; beyond the paper, off by default).
+        public var foldReturns = false
         /// Pages to use for the translation cache instead of stealing from
         /// the kernel's sections (tests; a region the guest leaves alone).
         public var cacheRegion: CacheRegion? = nil
@@ -62,6 +65,8 @@ public final class BinaryTranslator: ModeHooks {
         public var splits = 0, merges = 0
         public var tracingFaults: UInt64 = 0
         public var sitesRejected = 0
+        /// Return folding: instructions stepped inside a tlbwe's exit, and rfi exits saved.
+        public var foldedInstructions: UInt64 = 0, foldedReturns: UInt64 = 0
         public var sharedSpaceLost = false
         public var translationCacheBytes = 0, stolenPages = 0
         /// Bytes of the shared space in use: the slots of its layout.
@@ -74,6 +79,7 @@ public final class BinaryTranslator: ModeHooks {
                 + " rejected=\(sitesRejected) fragments traced=\(fragmentsTraced) untraced=\(fragmentsUntraced)"
                 + " retraced=\(fragmentsRetraced) splits=\(splits) merges=\(merges) tracing-faults=\(tracingFaults)"
                 + " cache=\(translationCacheBytes)B in \(stolenPages) stolen pages shared=\(sharedSpaceBytes)B"
+                + (foldedInstructions > 0 ? " folded-returns=\(foldedReturns) folded-instructions=\(foldedInstructions)" : "")
                 + (sharedSpaceLost ? " shared-space-lost" : "")
         }
     }
@@ -220,6 +226,7 @@ public final class BinaryTranslator: ModeHooks {
     }
 
     func emulatedPrivileged(_ op: Opcode, at pc: UInt32, type: ExitType, _ vm: VirtualMachine) {
+        if op == .tlbwe && configuration.foldReturns { foldReturn(afterTLBWriteAt: pc, vm) }
         let vcpu = vm.vcpu
         // Guest kernel code in address space 0 only: the shared space is mapped there.
         guard vcpu.msr & (MSR.pr | MSR.is) == 0, sharedSpaceActive else { return }
