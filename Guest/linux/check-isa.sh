@@ -13,15 +13,16 @@
 #
 # Ends with `isa guest check: N passed, N failed`.
 #
-# Usage: Guest/linux/check-isa.sh TRAPEZE_BIN [--modes bare,kvm,pv,bt] [--workloads isa,isa-busy] [--qemu-system]
-# bt runs the unmodified kernel (kernel.sh --stock), the other modes the image's.
+# Usage: Guest/linux/check-isa.sh TRAPEZE_BIN [--modes bare,kvm,pv,bt,bt+fold-returns] [--workloads isa,isa-busy] [--qemu-system]
+# bt runs the unmodified kernel (kernel.sh --stock), the other modes the image's;
+# bt+fold-returns is bt with --bt-fold-returns.
 # Env:   TRAPEZE_ISA_DIR, QEMU_PPC, TIMEOUT (per run, default 900 s)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/common.sh"
 trapeze=${1:?usage: check-isa.sh TRAPEZE_BIN [--modes LIST] [--workloads LIST] [--qemu-system]}
 shift
-modes=bare,kvm,pv,bt
+modes=bare,kvm,pv,bt,bt+fold-returns
 workloads=isa,isa-busy
 qemu_system=0
 while [ $# -gt 0 ]; do
@@ -104,12 +105,21 @@ echo "oracle: $nexpected programs under qemu-ppc"
 kernel_for() {
     if [ "$1" = bt ]; then echo "$("$here/kernel.sh" --stock | tail -1)/vmlinux"; else echo "$image/vmlinux"; fi
 }
+# mode_args MODE: `trapeze run`'s mode and kernel options for a mode of the
+# list; bt+fold-returns is bt with return folding (--bt-fold-returns). The
+# cache paths hold no spaces, so the words split safely.
+mode_args() {
+    case "$1" in
+        *+fold-returns) echo "--mode ${1%+fold-returns} --bt-fold-returns --kernel $(kernel_for "${1%+fold-returns}")" ;;
+        *) echo "--mode $1 --kernel $(kernel_for "$1")" ;;
+    esac
+}
 # show_differences MODE: reruns each program that differed alone in MODE with
 # its output on the console and prints the first lines that differ.
 show_differences() {
     local m=$1 name
     for name in $(diff <(cut -d' ' -f2- "$work/expected") <(cut -d' ' -f2- "$work/got") | awk '/^[<>]/ {print $2}' | sort -u); do
-        "$trapeze" run --mode "$m" --kernel "$(kernel_for "$m")" --initrd "$image/initramfs.cpio" --workload isa \
+        "$trapeze" run $(mode_args "$m") --initrd "$image/initramfs.cpio" --workload isa \
             --append "console=ttyS0 nospectre_v2 trapeze.isa.only=$name trapeze.isa.show=$name" \
             --until "TRAPEZE-WORKLOAD-END isa" --timeout "$timeout_s" 2>/dev/null | tr -d '\r' |
             sed -n '/^TRAPEZE-ISA-OUTPUT-BEGIN$/,/^TRAPEZE-ISA-OUTPUT-END$/p' | sed '1d;$d' > "$work/guest-$name.out"
@@ -148,7 +158,7 @@ IFS=, read -ra workload_list <<< "$workloads"
 for w in "${workload_list[@]}"; do
     for m in "${mode_list[@]}"; do
         log=$work/$m-$w.log
-        "$trapeze" run --mode "$m" --kernel "$(kernel_for "$m")" --initrd "$image/initramfs.cpio" --workload "$w" \
+        "$trapeze" run $(mode_args "$m") --initrd "$image/initramfs.cpio" --workload "$w" \
             --until "TRAPEZE-WORKLOAD-END $w" --timeout "$timeout_s" > "$log" 2>"$log.err"
         rc=$?
         if [ $rc -ne 0 ]; then
