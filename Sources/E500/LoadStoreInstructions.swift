@@ -6,13 +6,13 @@ import PowerISA
 extension Core {
     /// (rA|0) + d
     @inline(__always)
-    func displacementEA(_ i: Instruction) -> UInt32 {
+    package func displacementEA(_ i: Instruction) -> UInt32 {
         (i.rA == 0 ? 0 : gpr[i.rA]) &+ UInt32(bitPattern: i.simm)
     }
 
     /// (rA|0) + rB
     @inline(__always)
-    func indexedEA(_ i: Instruction) -> UInt32 {
+    package func indexedEA(_ i: Instruction) -> UInt32 {
         (i.rA == 0 ? 0 : gpr[i.rA]) &+ gpr[i.rB]
     }
 

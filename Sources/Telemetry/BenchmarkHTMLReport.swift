@@ -96,7 +96,7 @@ public struct BenchmarkHTMLReport {
         if report.modes.contains("kvm") && !others.isEmpty {
             let values = rows.map { row in others.map { m -> Double? in
                 guard let k = report.run(row.workload, "kvm"), k.status == "ok", let r = report.run(row.workload, m), r.status == "ok" else { return nil }
-                let before = Double(k.exits.values.reduce(0, +)), after = Double(r.exits.values.reduce(0, +))
+                let before = Double(k.totalExits), after = Double(r.totalExits)
                 return before > 0 ? max(0, (before - after) / before * 100) : nil
             } }
             if values.joined().contains(where: { $0 != nil }) {

@@ -57,6 +57,11 @@ public struct BenchmarkRun: Codable, Sendable, Equatable {
     }
 
     public var succeeded: Bool { status == "ok" && value != nil }
+
+    /// Exits of every type over the span (TIMEINGUEST counts stretches in the guest, no exit).
+    public var totalExits: UInt64 {
+        exits.reduce(0) { $1.key == ExitType.timeInGuest.name ? $0 : $0 + $1.value }
+    }
 }
 
 /// results.json: a `trapeze bench` run's settings and every run's record.

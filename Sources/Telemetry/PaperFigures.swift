@@ -162,17 +162,6 @@ fhourstone,5.96
         public let kvmPV: Double
         public let kvmBT: Double
         public let speedup: Double
-
-        /// The figure of a Trapeze mode (bare, kvm, pv, bt).
-        public func figure(mode: String) -> Double? {
-            switch mode {
-            case "bare": bare
-            case "kvm": kvm
-            case "pv": kvmPV
-            case "bt": kvmBT
-            default: nil
-            }
-        }
     }
 
     public static let table1: [Table1Row] = records(table1CSV).map { f in
@@ -228,10 +217,15 @@ fhourstone,5.96
         case "kvm-pv": return t1.kvmPV
         case "adapt-dm": return t1.kvmBT
         default:
-            // Tables 5 and 6 name UnixBench's syscall and pipe rows apart from lmbench's.
-            let name = row.group == .unixbench && (row.benchmark == "syscall" || row.benchmark == "pipe") ? row.benchmark + "-ub" : row.benchmark
+            let name = tables5and6Name(row)
             return tables5and6.first { $0.benchmark == name }?.figures[config.replacingOccurrences(of: "-", with: "_")]
         }
+    }
+
+    /// A row's name in Tables 5 and 6, which name UnixBench's syscall and
+    /// pipe rows apart from lmbench's (syscall-ub, pipe-ub).
+    public static func tables5and6Name(_ row: BenchmarkRow) -> String {
+        row.group == .unixbench && (row.benchmark == "syscall" || row.benchmark == "pipe") ? row.benchmark + "-ub" : row.benchmark
     }
 
     /// % of bare-metal speed by the exit-timing page's workload name.

@@ -138,7 +138,7 @@ struct BenchCommand: ParsableCommand {
         progress.end()
 
         let runs = selectedRows.flatMap { row in columns.compactMap { records[Job(row: row, column: $0).name] } }
-        try writeResults(runs, version: version, image: options.initrd ?? "")
+        try writeResults(runs, columns: columns, version: version, image: options.initrd ?? "")
         var report = BenchmarkReport(runs: runs, modes: columns.map(\.name))
         report.comparePaper = comparePaper
         print("Table 1 (suite \(suite), scale \(scale), cost model \(guest.costModel), modelled time; Trapeze \(version))")
@@ -180,16 +180,14 @@ struct BenchCommand: ParsableCommand {
                             status: "failed: the run exited with status \(exitStatus): \(last)", unit: job.row.unit.rawValue)
     }
 
-    func writeResults(_ runs: [BenchmarkRun], version: String, image: String) throws {
-        let results = BenchmarkResults(suite: suite, scale: scale, modes: configurations.map(\.name), costModel: guest.costModel,
+    func writeResults(_ runs: [BenchmarkRun], columns: [BenchConfiguration], version: String, image: String) throws {
+        let results = BenchmarkResults(suite: suite, scale: scale, modes: columns.map(\.name), costModel: guest.costModel,
                                        trapezeVersion: version, image: image, runs: runs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let path = output + "/results.json"
-        guard fm.createFile(atPath: path, contents: try encoder.encode(results)) else { throw CLIError("cannot write \(path)") }
+        guard FileManager.default.createFile(atPath: path, contents: try encoder.encode(results)) else { throw CLIError("cannot write \(path)") }
     }
-
-    var fm: FileManager { FileManager.default }
 
     /// The source tree's commit (`git describe`), or "unknown" outside a checkout.
     static func versionLabel() -> String {

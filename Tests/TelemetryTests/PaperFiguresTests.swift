@@ -67,7 +67,7 @@ import Telemetry
         #expect(PaperFigures.figure(row: BenchmarkSuite.row(workload: "hashes")!, mode: "kvm") == nil)
         // Table 5's adapt-dm column is Table 1's KVM-BT.
         for row in BenchmarkSuite.paper where row.paperRow != nil {
-            let name = row.group == .unixbench && (row.benchmark == "syscall" || row.benchmark == "pipe") ? row.benchmark + "-ub" : row.benchmark
+            let name = PaperFigures.tables5and6Name(row)
             let t5 = PaperFigures.tables5and6.first { $0.benchmark == name }
             #expect(t5?.figures["adapt_dm"] == PaperFigures.figure(row: row, mode: "bt"), "\(row.benchmark)")
             #expect(t5?.figures["kvm"] == PaperFigures.figure(row: row, mode: "kvm"), "\(row.benchmark)")

@@ -47,7 +47,8 @@ extension BinaryTranslator {
         let taken = vcpu.interruptsTaken
         for step in plan {
             // A load or store must reach plain guest RAM with the registers it has now.
-            if let memory = InstructionTable.spec(step.op)?.memory, !accessIsFoldable(step, memory, vm) { break }
+            if let spec = InstructionTable.spec(step.op), let memory = spec.memory,
+               !accessIsFoldable(step, memory, indexed: spec.form == .X, vm) { break }
             let site = sites[step.physical]
             if let site { ram.store32BE(step.physical, site.original) }
             vm.hardware.pc = step.ea
@@ -98,11 +99,10 @@ extension BinaryTranslator {
     /// The access of a folded load or store translates in the guest's TLB
     /// with its permission and lies in guest RAM, in one page, outside every
     /// traced fragment and stolen page (whose contents the hardware does not see).
-    func accessIsFoldable(_ step: FoldedInstruction, _ memory: MemoryOperation, _ vm: VirtualMachine) -> Bool {
-        let i = Instruction(step.word), gpr = vm.hardware.gpr
-        let base = i.rA == 0 ? 0 : gpr[i.rA]
-        let indexed = InstructionTable.spec(step.op)?.form == .X
-        let ea = base &+ (indexed ? gpr[i.rB] : UInt32(bitPattern: i.simm))
+    func accessIsFoldable(_ step: FoldedInstruction, _ memory: MemoryOperation, indexed: Bool, _ vm: VirtualMachine) -> Bool {
+        // The hardware holds the guest's registers between exits.
+        let i = Instruction(step.word)
+        let ea = indexed ? vm.hardware.indexedEA(i) : vm.hardware.displacementEA(i)
         let size = UInt32(memory.size)
         guard ea & 0xFFF <= 0x1000 - size,
               let physical = vm.vcpu.systemTranslation(ea, memory.isStore ? .write : .read).physical,
