@@ -49,7 +49,14 @@ void xunlink(const char *path);
 void xpipe(int fds[2]);
 pid_t xfork(void);
 /* Waits for pid and fails unless it exited with expected_status. */
+/* Reaps pid: 1 when it exited with expected_status, else 0 with why filled. */
+int wait_child(pid_t pid, int expected_status, char *why, size_t why_size);
 void xwait_status(pid_t pid, int expected_status);
+/* At most this many EXEC-PREFIX words (lat-exec, lat-sh, lame). */
+#define EXEC_PREFIX_MAX 8
+/* Fills args with EXEC-PREFIX... then program (at most capacity words) and
+ * returns how many; the caller appends the program's arguments and NULL. */
+int exec_argv(const struct run *r, char **args, int capacity, const char *program);
 uint64_t fork_exit_reap(long n, int status);
 /* A file of `size` bytes of a fixed pattern, for the stat and read tests. */
 void make_pattern_file(const char *path, size_t size);

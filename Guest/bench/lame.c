@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define WAV_FILE "in.wav"
@@ -30,7 +29,6 @@
  * measured 0.44 s). */
 #define QUICK_FRAMES (RATE / 5)
 #define PAPER_FRAMES (RATE * 2)
-#define MAX_PREFIX 8
 
 /* sin(x) for x in [-pi, pi): Taylor to x^17 (error below 1e-6, far under a
  * 16-bit step), only multiplications, divisions and additions, so every
@@ -183,16 +181,9 @@ static void copy_log_to_stderr(void)
 
 static void wait_encoder(pid_t pid)
 {
-    int status;
-    if (waitpid(pid, &status, 0) != pid)
-        die_errno("waitpid");
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return;
     char why[64];
-    if (WIFEXITED(status))
-        snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
-    else
-        snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
+    if (wait_child(pid, 0, why, sizeof why))
+        return;
     copy_log_to_stderr();
     die_msg("lame", why);
 }
@@ -228,13 +219,8 @@ void bench_lame(struct run *r)
     if (access(lame, X_OK) != 0)
         die_errno(lame);
 
-    char *args[MAX_PREFIX + 8];
-    if (r->exec_prefix_len > MAX_PREFIX)
-        die_msg("exec prefix", "too many words");
-    int count = 0;
-    for (int i = 0; i < r->exec_prefix_len; i++)
-        args[count++] = r->exec_prefix[i];
-    args[count++] = lame;
+    char *args[EXEC_PREFIX_MAX + 8];
+    int count = exec_argv(r, args, EXEC_PREFIX_MAX + 1, lame);
     args[count++] = "--preset";
     args[count++] = "insane";
     args[count++] = "-S";

@@ -159,17 +159,11 @@ static void time_exec(struct run *r, char **args)
     r->check = check_mix(check_mix(0, (uint64_t)r->n), succeeded);
 }
 
-#define MAX_PREFIX 8
 
 void bench_lat_exec(struct run *r)
 {
-    char *args[MAX_PREFIX + 3];
-    if (r->exec_prefix_len > MAX_PREFIX)
-        die_msg("exec prefix", "too many words");
-    int count = 0;
-    for (int i = 0; i < r->exec_prefix_len; i++)
-        args[count++] = r->exec_prefix[i];
-    args[count++] = (char *)r->self;
+    char *args[EXEC_PREFIX_MAX + 3];
+    int count = exec_argv(r, args, EXEC_PREFIX_MAX + 1, r->self);
     args[count++] = "nop";
     args[count] = NULL;
     time_exec(r, args);

@@ -76,20 +76,36 @@ pid_t xfork(void)
     return pid;
 }
 
-void xwait_status(pid_t pid, int expected_status)
+int wait_child(pid_t pid, int expected_status, char *why, size_t why_size)
 {
     int status;
     if (waitpid(pid, &status, 0) != pid)
         die_errno("waitpid");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != expected_status) {
-        char why[64];
-        if (WIFEXITED(status))
-            snprintf(why, sizeof why, "exit status %d, expected %d",
-                     WEXITSTATUS(status), expected_status);
-        else
-            snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == expected_status)
+        return 1;
+    if (WIFEXITED(status))
+        snprintf(why, why_size, "exit status %d, expected %d", WEXITSTATUS(status), expected_status);
+    else
+        snprintf(why, why_size, "killed by signal %d", WTERMSIG(status));
+    return 0;
+}
+
+void xwait_status(pid_t pid, int expected_status)
+{
+    char why[64];
+    if (!wait_child(pid, expected_status, why, sizeof why))
         die_msg("child process", why);
-    }
+}
+
+int exec_argv(const struct run *r, char **args, int capacity, const char *program)
+{
+    if (r->exec_prefix_len + 1 > capacity)
+        die_msg("exec prefix", "too many words");
+    int count = 0;
+    for (int i = 0; i < r->exec_prefix_len; i++)
+        args[count++] = r->exec_prefix[i];
+    args[count++] = (char *)program;
+    return count;
 }
 
 void make_pattern_file(const char *path, size_t size)
