@@ -184,6 +184,49 @@ else
     fail "return folding (status $status)"; tail -5 "$work/fold.txt"
 fi
 
+# 5d. Tracing faults by faulting instruction: every bt run of the matrix
+# attributes each of its span's ACC_VIOL exits to a PC (the table's faults
+# equal the exit count, its top rows are named, ordered and add up to no
+# more than the faults); lat-pipe's top PC is system_call_exception's
+# lwzx of sys_call_table. The paper's translation-cache placement
+# (bt:adapt-pr+paper-cache) computes bare's answers and takes many times
+# adapt-pr's tracing faults, most of them on the stolen pages.
+"$trapeze" bench --initrd "$image/initramfs.cpio" --scale quick --modes bare,bt:adapt-pr,bt:adapt-pr+paper-cache \
+    --workloads lat-pipe,find -o "$work/paper-cache" > "$work/paper-cache.txt" 2>&1
+status=$?
+if [ $status -eq 0 ] && grep -q '^Tracing faults by faulting instruction' "$work/paper-cache.txt" &&
+   python3 - "$work/bench/results.json" "$work/paper-cache/results.json" <<'EOF'
+import json, sys
+matrix = [r for r in json.load(open(sys.argv[1]))["runs"] if r["mode"] == "bt"]
+for r in matrix:
+    t = r.get("tracingFaults")
+    if t is None: sys.exit(f"  {r['workload']}: no tracingFaults")
+    if t["faults"] != r["accessViolations"]: sys.exit(f"  {r['workload']}: {t['faults']} faults in the table, {r['accessViolations']} ACC_VIOL exits")
+    counts = [row["count"] for row in t["top"]]
+    if counts != sorted(counts, reverse=True) or sum(counts) > t["faults"] or (t["faults"] > 0) != bool(counts):
+        sys.exit(f"  {r['workload']}: top rows {counts} of {t['faults']}")
+    if t["faults"] and not (1 <= t["pcsFor90Percent"] <= t["pcs"]): sys.exit(f"  {r['workload']}: {t['pcsFor90Percent']} PCs for 90% of {t['pcs']}")
+    if any(not row["symbol"] or not row["instruction"] or not row["kind"] for row in t["top"]): sys.exit(f"  {r['workload']}: unnamed rows {t['top'][:2]}")
+pipe = next(r for r in matrix if r["workload"] == "lat-pipe")["tracingFaults"]
+top = pipe["top"][0]
+if not (top["symbol"].startswith("system_call_exception+") and top["instruction"].startswith("lwzx")): sys.exit(f"  lat-pipe's top PC {top}")
+runs = {(r["workload"], r["mode"]): r for r in json.load(open(sys.argv[2]))["runs"]}
+lines = []
+for w in ("lat-pipe", "find"):
+    a, p = runs[(w, "bt:adapt-pr")], runs[(w, "bt:adapt-pr+paper-cache")]
+    if not a["answer"] == p["answer"] == runs[(w, "bare")]["answer"]: sys.exit(f"  {w}: answers {a['answer']} {p['answer']} against bare's")
+    if p["accessViolations"] < 10 * max(1, a["accessViolations"]): sys.exit(f"  {w}: {p['accessViolations']} faults with the paper's cache, {a['accessViolations']} without")
+    stolen = sum(row["count"] for row in p["tracingFaults"]["top"] if row["kind"].startswith("stolen-page"))
+    if stolen * 2 < sum(row["count"] for row in p["tracingFaults"]["top"]): sys.exit(f"  {w}: top PCs mostly not on stolen pages {p['tracingFaults']['top'][:3]}")
+    lines.append(f"{w} {a['accessViolations']} -> {p['accessViolations']}")
+print(f"  lat-pipe: {pipe['faults']} faults from {pipe['pcs']} PCs, 90% from {pipe['pcsFor90Percent']}, top {top['count']} at {top['symbol']}; paper-cache faults: " + ", ".join(lines))
+EOF
+then
+    pass "tracing faults by PC: every bt run's ACC_VIOL exits attributed; the paper's cache placement takes far more, on its stolen pages"
+else
+    fail "tracing faults by PC (status $status)"; tail -5 "$work/paper-cache.txt"
+fi
+
 # 6. The report: one self-contained HTML file (nothing fetched: no src or
 # href to another file) that headless Chromium (Debian's chromium) renders
 # with every plot drawn (the page's own script counts the plots with bars)
@@ -226,6 +269,8 @@ bad "unknown bt policy in 'bt:foo'" --modes bt:foo
 bad "only bt takes a policy" --modes kvm:adapt-pr
 bad "no e500 page size" --shortest-page 3K
 bad "only bt takes +fold-returns" --modes kvm+fold-returns
+bad "only bt takes +paper-cache" --modes pv+paper-cache
+bad "names an option twice" --modes bt+paper-cache+paper-cache
 bad "unknown option '+bogus'" --modes bt+bogus
 badreport() {
     local name=$1; shift

@@ -157,6 +157,7 @@ public final class VirtualMachine {
     public func resetStatistics() {
         timing.reset()
         profile?.reset()
+        translator?.faultProfile.reset()
         recording = true
         enteredAt = hardware.cycles
         if waitBegan != nil { waitBegan = hardware.cycles }

@@ -27,6 +27,8 @@ public struct BenchmarkRun: Codable, Sendable, Equatable {
     /// Distinct exit PCs by how many exits each caused, in Table 4's bins
     /// (the paper's Figure 2), most exits first.
     public var exitPCBins: [ExitPCBin]
+    /// bt: the span's tracing faults by faulting instruction (nil in the other modes).
+    public var tracingFaults: TracingFaultSummary?
     /// Host wall time of the whole run (boot included) and of the span.
     public var wallSeconds: Double
     public var spanWallSeconds: Double
@@ -90,6 +92,22 @@ public struct BenchmarkResults: Codable, Sendable {
         ["suite \(suite), scale \(scale), modes \(modes.joined(separator: ", ")), cost model \(costModel)",
          "Trapeze \(trapezeVersion); image \(image)"]
     }
+}
+
+/// A bt run's tracing faults by faulting instruction: how many, from how
+/// many PCs, how few PCs make 90% of them, and the top PCs.
+public struct TracingFaultSummary: Codable, Sendable, Equatable {
+    public var faults: UInt64
+    public var pcs: Int
+    public var pcsFor90Percent: Int
+    public var top: [TracingFaultPC]
+
+    public init(faults: UInt64, pcs: Int, pcsFor90Percent: Int, top: [TracingFaultPC]) {
+        (self.faults, self.pcs, self.pcsFor90Percent, self.top) = (faults, pcs, pcsFor90Percent, top)
+    }
+
+    /// The top PC's share of the faults (0 when there are none).
+    public var topShare: Double { faults == 0 ? 0 : Double(top.first?.count ?? 0) / Double(faults) }
 }
 
 /// One bin of the distinct-exit-PC histogram.
@@ -263,6 +281,26 @@ public struct BenchmarkReport {
             table.add(cells)
         }
         return table
+    }
+
+    /// bt columns: tracing faults per workload, how few faulting PCs make
+    /// 90% of them, and the top PC with its share (adaptive data mirroring's
+    /// first question: are the faults concentrated enough to mirror?).
+    public var tracingFaultTable: String {
+        var table = TextTable(header: ["benchmark", "column", "faults", "PCs", "PCs for 90%", "top %", "top PC", "instruction"],
+                              leftColumns: 2)
+        var any = false
+        for row in rows {
+            for m in modes {
+                guard let r = run(row.workload, m), r.status == "ok", let t = r.tracingFaults else { continue }
+                any = true
+                let top = t.top.first
+                table.add([row.group.rawValue + " " + row.benchmark, m, "\(t.faults)", "\(t.pcs)", "\(t.pcsFor90Percent)",
+                           t.faults == 0 ? "-" : String(format: "%.1f", t.topShare * 100),
+                           top.map { $0.symbol.isEmpty ? $0.pc : $0.symbol } ?? "-", top?.instruction ?? "-"])
+            }
+        }
+        return any ? table.text : ""
     }
 
     /// Seed 001's table: % of bare-metal speed per row and mode.

@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
     @Option(help: "The suite (paper: Table 1 of the paper and the exit-timing page's workloads).") var suite: String = "paper"
-    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy, and +fold-returns (bt+fold-returns) for return folding.")
+    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy, +fold-returns (bt+fold-returns) for return folding, +paper-cache for the paper's translation-cache placement.")
     var modes: String = "bare,kvm,pv"
     @Option(help: "Comma-separated shortest pages for the bt columns (4K, 16K, 64K, 256K, ...): one column per bt configuration and size, named bt:POLICY/SIZE.")
     var shortestPage: String?
@@ -147,6 +147,11 @@ struct BenchCommand: ParsableCommand {
             print("Raw exit counts over each workload's span (privileged-instruction exits, TLB misses, access violations)")
             print(report.rawExitTable)
         }
+        let faultTable = report.tracingFaultTable
+        if !faultTable.isEmpty {
+            print("Tracing faults by faulting instruction (bt columns; results.json has each run's top PCs)")
+            print(faultTable)
+        }
         if columns.contains(where: { $0.mode == .bare }) && columns.count > 1 {
             print("% of bare-metal speed")
             print(report.percentOfBare)
@@ -216,6 +221,10 @@ struct BenchConfiguration: Hashable {
     let shortestPage: String?
     /// `+fold-returns`: the translator folds the TLB-miss handler's rfi (ReturnFolding.swift).
     var foldReturns = false
+    /// `+paper-cache`: the translation cache at the start of the kernel's .data (`--bt-cache-at data-start`).
+    var paperCache = false
+    /// The `+OPTION` suffixes a bt column takes.
+    static let suffixes = ["fold-returns", "paper-cache"]
 
     /// File names use `_` for the `:`, `/` and `+` of the name.
     var fileName: String {
@@ -228,6 +237,7 @@ struct BenchConfiguration: Hashable {
         if let policy { o.bt = policy }
         if let shortestPage { o.btFragment = shortestPage }
         if foldReturns { o.btFoldReturns = true }
+        if paperCache { o.btCacheAt = BinaryTranslator.Configuration.CachePlacement.dataStart.rawValue }
         return o
     }
 
@@ -242,12 +252,13 @@ struct BenchConfiguration: Hashable {
         }
         var out: [BenchConfiguration] = []
         for spec in modes.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
-            // bt[:POLICY][+fold-returns]
+            // bt[:POLICY][+fold-returns][+paper-cache]
             var options = spec.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
             let base = options.removeFirst()
-            for option in options where option != "fold-returns" {
-                throw ValidationError("unknown option '+\(option)' in '\(spec)' (+fold-returns)")
+            for option in options where !suffixes.contains(option) {
+                throw ValidationError("unknown option '+\(option)' in '\(spec)' (\(suffixes.map { "+" + $0 }.joined(separator: ", ")))")
             }
+            guard Set(options).count == options.count else { throw ValidationError("'\(spec)' names an option twice") }
             let parts = base.split(separator: ":", maxSplits: 1).map(String.init)
             guard let mode = parts.first.flatMap({ Mode(rawValue: $0) }) else {
                 throw ValidationError("unknown mode '\(spec)' (\(Mode.names), or bt:POLICY)")
@@ -260,13 +271,14 @@ struct BenchConfiguration: Hashable {
                 }
             }
             guard mode == .bt else {
-                guard options.isEmpty else { throw ValidationError("'\(spec)': only bt takes +fold-returns") }
+                guard options.isEmpty else { throw ValidationError("'\(spec)': only bt takes +\(options[0])") }
                 out.append(BenchConfiguration(name: spec, mode: mode, policy: nil, shortestPage: nil))
                 continue
             }
             for size in sizes {
                 out.append(BenchConfiguration(name: spec + (size.map { "/" + $0.uppercased() } ?? ""), mode: mode, policy: policy,
-                                              shortestPage: size, foldReturns: !options.isEmpty))
+                                              shortestPage: size, foldReturns: options.contains("fold-returns"),
+                                              paperCache: options.contains("paper-cache")))
             }
         }
         return out

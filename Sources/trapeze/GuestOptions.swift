@@ -25,6 +25,8 @@ struct GuestOptions: ParsableArguments {
     var btThreshold: Int = BinaryTranslator.Configuration().threshold
     @Option(help: "bt: the kernel data section the translation cache steals pages from (default: __bug_table, else the largest).")
     var btCacheSection: String?
+    @Option(help: "bt: where the translation cache goes: bug-table (page by page from --bt-cache-section) or data-start (the paper's placement: 64 KB at the start of the kernel's .data, stolen at the first patch).")
+    var btCacheAt: String = BinaryTranslator.Configuration().cacheAt.rawValue
     @Option(help: "bt: write the traced fragments and the hardware TLB1 over time to this file.")
     var btLog: String?
     @Flag(help: "bt: fold the rfi that ends the guest's TLB-miss handler into its tlbwe's exit (beyond the paper).")
@@ -44,6 +46,13 @@ struct GuestOptions: ParsableArguments {
         guard btThreshold >= 0 && btThreshold <= 1_000_000_000 else { throw ValidationError("--bt-threshold must be 0 to 10^9") }
         c.threshold = btThreshold
         c.cacheSection = btCacheSection
+        guard let placement = BinaryTranslator.Configuration.CachePlacement(rawValue: btCacheAt) else {
+            throw ValidationError("--bt-cache-at must be \(BinaryTranslator.Configuration.CachePlacement.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        guard placement == .bugTable || btCacheSection == nil else {
+            throw ValidationError("--bt-cache-section applies to --bt-cache-at bug-table only")
+        }
+        c.cacheAt = placement
         c.foldReturns = btFoldReturns
         return c
     }
@@ -117,6 +126,7 @@ struct GuestOptions: ParsableArguments {
         if let btCacheSection { a += ["--bt-cache-section", btCacheSection] }
         if let btLog { a += ["--bt-log", btLog] }
         if btFoldReturns { a.append("--bt-fold-returns") }
+        a += ["--bt-cache-at", btCacheAt]
         return a + ["-m", "\(memory)", "--tlb1-entries", "\(tlb1Entries)", "--cost-model", costModel, "--bt", bt,
                     "--bt-fragment", btFragment, "--bt-threshold", "\(btThreshold)"]
     }

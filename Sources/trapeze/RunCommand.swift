@@ -101,7 +101,12 @@ struct RunCommand: ParsableCommand {
                              Double(instructions) / max(seconds, 1e-9) / 1e6)
         if let vm { summary += " exits=\(vm.timing.totalExits) " + vm.timing.paperSummary }
         printError(summary)
-        if let translator = vm?.translator { printError("trapeze: bt: " + translator.statistics.summary) }
+        if let translator = vm?.translator {
+            printError("trapeze: bt: " + translator.statistics.summary)
+            let table = TracingFaultTable(translator, kernelPath: system.kernelPath).text
+            for line in table.split(separator: "\n") { printError("trapeze: bt: " + line) }
+            translator.log?(table.hasSuffix("\n") ? String(table.dropLast()) : table)
+        }
         if let vm { writeReports(vm, kernelPath: system.kernelPath) }
         return status
     }

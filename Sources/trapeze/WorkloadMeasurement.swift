@@ -21,6 +21,8 @@ struct WorkloadMeasurement {
     var result: GuestResultLine?
     var timing: ExitTiming?
     var profile: ExitProfile?
+    /// bt: the span's tracing faults by faulting instruction.
+    var faultTable: TracingFaultTable?
     var costModelName: String?
     var kernelPath = ""
 
@@ -76,6 +78,7 @@ struct WorkloadMeasurement {
             m.exits = vm.timing.totalExits
             m.timing = vm.timing
             m.profile = vm.profile
+            if let translator = vm.translator { m.faultTable = TracingFaultTable(translator, kernelPath: system.kernelPath) }
             m.costModelName = vm.costModel.name
         }
         return m

@@ -44,6 +44,18 @@ public final class BinaryTranslator: ModeHooks {
         public var cacheSection: String? = nil
         /// At most this many pages are stolen.
         public var cachePages = 16
+        /// Where the translation cache's pages come from.
+        public enum CachePlacement: String, Sendable, CaseIterable {
+            /// Page by page as translations need room, from `cacheSection`
+            /// (default `__bug_table`, which Linux reads only on BUG/WARN).
+            case bugTable = "bug-table"
+            /// The paper's placement: `cachePages` contiguous pages at the
+            /// start of the kernel's `.data`, all stolen at the first patch.
+            /// The guest uses that data all the time, so its accesses there
+            /// are tracing faults (what adaptive data mirroring is for).
+            case dataStart = "data-start"
+        }
+        public var cacheAt: CachePlacement = .bugTable
         /// Fold the rfi that ends the guest's TLB-miss handler into the exit
         /// of its tlbwe (ReturnFolding.swift; beyond the paper, off by default).
         public var foldReturns = false
@@ -86,6 +98,8 @@ public final class BinaryTranslator: ModeHooks {
 
     public let configuration: Configuration
     public internal(set) var statistics = Statistics()
+    /// Tracing faults per faulting instruction, since the statistics were last reset (`Tracing.swift`).
+    public internal(set) var faultProfile = TracingFaultProfile()
     let shared = SharedSpace()
     let tracing = ShadowRestrictions()
     var cache = TranslationCache(candidates: [])
@@ -120,6 +134,8 @@ public final class BinaryTranslator: ModeHooks {
     var sharedSpaceActive = true
     /// Whether the shared space holds the vCPU's state (after the first patch).
     var sharing = false
+    /// `--bt-cache-at data-start`: the whole cache is stolen at the first patch.
+    var stealsAtFirstPatch = false
 
     /// adapt-pr bookkeeping (`Tracing.swift`).
     var fragmentStates: [UInt64: FragmentState] = [:]
@@ -170,8 +186,15 @@ public final class BinaryTranslator: ModeHooks {
     func guestLoaded(kernel: String, _ vm: VirtualMachine) {
         guard configuration.cacheRegion == nil else { return }
         let sections = KernelSections(path: kernel)
-        cache = TranslationCache(sections: sections.stealCandidates(preferred: configuration.cacheSection),
-                                 pageLimit: configuration.cachePages)
+        switch configuration.cacheAt {
+        case .bugTable:
+            cache = TranslationCache(sections: sections.stealCandidates(preferred: configuration.cacheSection),
+                                     pageLimit: configuration.cachePages)
+        case .dataStart:
+            cache = TranslationCache(sections: sections.sections.filter { $0.name == ".data" && $0.allocated },
+                                     pageLimit: configuration.cachePages)
+            stealsAtFirstPatch = true
+        }
     }
 
     func willEnter(_ vm: VirtualMachine) {
@@ -273,6 +296,11 @@ public final class BinaryTranslator: ModeHooks {
               cache.page(containing: physical) == nil else { return false }
         if configuration.policy == .adaptPR && !mayTrace(physical) { return true }   // untraced: not yet again
         let ram = vm.board.ram
+        if stealsAtFirstPatch {
+            stealsAtFirstPatch = false
+            cache.stealAll(ram: ram) { steal($0, vm) }
+            if cache.page(containing: physical) != nil { return false }   // the site was in the stolen data
+        }
         let original = ram.load32BE(physical)
         let op = DecodeTable.shared.decode(original)
         let type = VirtualMachine.exitType(of: op)

@@ -65,16 +65,39 @@ extension BinaryTranslator {
         let reflected = vcpu.interruptsTaken != taken
         vm.account(reflected ? .dsi : .accessViolation)
         vm.profile?.record(pc: pc, class: reflected ? .dsi : .tracing)
+        if !reflected && vm.recording { attributeFault(pc: pc, address: address, physical: physical, span: span, vm) }
         if configuration.policy == .adaptPR { noteTracingFault(fragment, physical, vm) }
         return stop.map { .stop($0) } ?? .handled
+    }
+
+    /// Records a tracing fault against its instruction (`faultProfile`):
+    /// what it touched, and whether the access lay within one aligned word.
+    func attributeFault(pc: UInt32, address: UInt32, physical: UInt64, span: UInt32, _ vm: VirtualMachine) {
+        let word = instructionWord(at: pc, vm) ?? 0
+        let memory = InstructionTable.spec(DecodeTable.shared.decode(word))?.memory
+        let target: TracedTarget
+        if cache.page(containing: physical) != nil {
+            target = .stolenPage
+        } else if stride(from: physical & ~3, to: physical + UInt64(span), by: 4).contains(where: { sites[$0] != nil }) {
+            target = .patchSite
+        } else {
+            target = .data
+        }
+        let alignedWord = memory.map { $0.kind == .single && $0.size <= 4 && address % UInt32($0.size) == 0 } ?? false
+        faultProfile.record(pc: pc, word: word, target: target, alignedWord: alignedWord)
+    }
+
+    /// The guest's instruction word at kernel `pc` (as the guest sees it), nil when unmapped.
+    func instructionWord(at pc: UInt32, _ vm: VirtualMachine) -> UInt32? {
+        guard let physical = vm.vcpu.systemTranslation(pc, .execute).physical, physical + 4 <= ramSize else { return nil }
+        return guestWord(physical, ram: vm.board.ram)
     }
 
     /// How many bytes the load or store at `pc` may touch (its row's memory
     /// column); 128 when the instruction cannot be read.
     func accessSpan(at pc: UInt32, _ vm: VirtualMachine) -> UInt32 {
-        guard let physical = vm.vcpu.systemTranslation(pc, .execute).physical, physical + 4 <= ramSize else { return 128 }
-        let word = guestWord(physical, ram: vm.board.ram)
-        guard let m = InstructionTable.spec(DecodeTable.shared.decode(word))?.memory else { return 128 }
+        guard let word = instructionWord(at: pc, vm),
+              let m = InstructionTable.spec(DecodeTable.shared.decode(word))?.memory else { return 128 }
         switch m.kind {
         case .single: return UInt32(m.size)
         case .multiple: return UInt32(4 * (32 - Instruction(word).rD))

@@ -36,8 +36,10 @@ final class TranslationCache {
     /// Pages available to steal, in order (EA, physical), and those stolen.
     private var candidates: [(ea: UInt32, physical: UInt64)]
     private(set) var pages: [Page] = []
-    /// Bytes of the current page in use.
-    private var used = 4096
+    /// The page translations are placed in now (an index into `pages`; nil
+    /// before the first), and the bytes of it in use.
+    private var current: Int? = nil
+    private var used = 0
     /// Bytes of translations placed.
     private(set) var bytesUsed = 0
 
@@ -49,7 +51,23 @@ final class TranslationCache {
         self.init(candidates: Array(pages.prefix(pageLimit)))
     }
 
-    var capacityLeft: Bool { used < 4096 || !candidates.isEmpty }
+    /// Steals every candidate page now (the paper's placement: one
+    /// contiguous region taken at once, `--bt-cache-at data-start`).
+    func stealAll(ram: GuestRAM, steal: (Page) -> Void) {
+        while !candidates.isEmpty {
+            let next = candidates.removeFirst()
+            guard let page = take(next, ram: ram) else { continue }
+            steal(page)
+        }
+    }
+
+    private func take(_ candidate: (ea: UInt32, physical: UInt64), ram: GuestRAM) -> Page? {
+        guard ram.contains(candidate.physical, length: 4096) else { return nil }
+        let saved = [UInt8](UnsafeRawBufferPointer(start: ram.base + Int(candidate.physical), count: 4096))
+        let page = Page(ea: candidate.ea, physical: candidate.physical, saved: saved)
+        pages.append(page)
+        return page
+    }
 
     /// The stolen page holding `physical`, if any.
     func page(containing physical: UInt64) -> Page? {
@@ -68,17 +86,23 @@ final class TranslationCache {
             let d = Int64(ea) - Int64(site)
             return d > -(1 << 25) + 8192 && d < (1 << 25) - 8192
         }
-        if let current = pages.last, used + bytes <= 4096, inRange(current.ea) {
+        guard bytes <= 4096 else { return nil }
+        if let c = current, used + bytes <= 4096, inRange(pages[c].ea) {
             defer { used += bytes; bytesUsed += bytes }
-            return (current, used)
+            return (pages[c], used)
         }
-        guard let index = candidates.firstIndex(where: { inRange($0.ea) }), bytes <= 4096 else { return nil }
-        let next = candidates.remove(at: index)
-        guard ram.contains(next.physical, length: 4096) else { return nil }
-        let saved = [UInt8](UnsafeRawBufferPointer(start: ram.base + Int(next.physical), count: 4096))
-        let page = Page(ea: next.ea, physical: next.physical, saved: saved)
-        pages.append(page)
-        steal(page)
+        // A page stolen already and not yet used (stolen all at once), else a new one.
+        let page: Page
+        if let next = pages.indices.first(where: { $0 > (current ?? -1) && inRange(pages[$0].ea) }) {
+            current = next
+            page = pages[next]
+        } else {
+            guard let index = candidates.firstIndex(where: { inRange($0.ea) }),
+                  let taken = take(candidates.remove(at: index), ram: ram) else { return nil }
+            steal(taken)
+            current = pages.count - 1
+            page = taken
+        }
         used = bytes
         bytesUsed += bytes
         return (page, 0)
