@@ -13,16 +13,18 @@
 #
 # Ends with `isa guest check: N passed, N failed`.
 #
-# Usage: Guest/linux/check-isa.sh TRAPEZE_BIN [--modes bare,kvm,pv,bt,bt+fold-returns] [--workloads isa,isa-busy] [--qemu-system]
+# Usage: Guest/linux/check-isa.sh TRAPEZE_BIN [--modes bare,kvm,pv,bt,bt+fold-returns,bt+translate-accesses] [--workloads isa,isa-busy] [--qemu-system]
 # bt runs the unmodified kernel (kernel.sh --stock), the other modes the image's;
-# bt+fold-returns is bt with --bt-fold-returns.
+# bt+fold-returns is bt with --bt-fold-returns; bt+translate-accesses is bt
+# with load/store translations where they are most exercised: the paper's
+# cache placement (faults on many kernel PCs) and a threshold of 2.
 # Env:   TRAPEZE_ISA_DIR, QEMU_PPC, TIMEOUT (per run, default 900 s)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/common.sh"
 trapeze=${1:?usage: check-isa.sh TRAPEZE_BIN [--modes LIST] [--workloads LIST] [--qemu-system]}
 shift
-modes=bare,kvm,pv,bt,bt+fold-returns
+modes=bare,kvm,pv,bt,bt+fold-returns,bt+translate-accesses
 workloads=isa,isa-busy
 qemu_system=0
 while [ $# -gt 0 ]; do
@@ -111,6 +113,7 @@ kernel_for() {
 mode_args() {
     case "$1" in
         *+fold-returns) echo "--mode ${1%+fold-returns} --bt-fold-returns --kernel $(kernel_for "${1%+fold-returns}")" ;;
+        *+translate-accesses) echo "--mode ${1%+translate-accesses} --bt-translate-accesses --bt-access-threshold 2 --bt-cache-at data-start --kernel $(kernel_for "${1%+translate-accesses}")" ;;
         *) echo "--mode $1 --kernel $(kernel_for "$1")" ;;
     esac
 }
@@ -164,7 +167,12 @@ for w in "${workload_list[@]}"; do
         if [ $rc -ne 0 ]; then
             fail "$w --mode $m: trapeze exited $rc"; tail -20 "$log.err"; continue
         fi
-        compare "$w --mode $m" "$log" "$w" "$m" && echo "     $(tail -1 "$log.err")"
+        summary=$(grep -a '^trapeze: bt: sites' "$log.err" || tail -1 "$log.err")
+        compare "$w --mode $m" "$log" "$w" "$m" && echo "     $summary"
+        # The translations must have run, or the mode checked nothing more than bt.
+        if [[ "$m" == *+translate-accesses ]] && ! [[ "$summary" =~ access-sites=[1-9][0-9]*\ .*rewinds=[1-9] ]]; then
+            fail "$w --mode $m: no load/store translation ran ($summary)"
+        fi
     done
 done
 

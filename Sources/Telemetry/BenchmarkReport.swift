@@ -29,6 +29,8 @@ public struct BenchmarkRun: Codable, Sendable, Equatable {
     public var exitPCBins: [ExitPCBin]
     /// bt: the span's tracing faults by faulting instruction (nil in the other modes).
     public var tracingFaults: TracingFaultSummary?
+    /// bt: the translator's statistics at the end of the run (boot included), its summary line.
+    public var translatorSummary: String?
     /// Host wall time of the whole run (boot included) and of the span.
     public var wallSeconds: Double
     public var spanWallSeconds: Double

@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
     @Option(help: "The suite (paper: Table 1 of the paper and the exit-timing page's workloads).") var suite: String = "paper"
-    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy, +fold-returns (bt+fold-returns) for return folding, +paper-cache for the paper's translation-cache placement.")
+    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy, +fold-returns (bt+fold-returns) for return folding, +paper-cache for the paper's translation-cache placement, +translate-accesses for load/store translations.")
     var modes: String = "bare,kvm,pv"
     @Option(help: "Comma-separated shortest pages for the bt columns (4K, 16K, 64K, 256K, ...): one column per bt configuration and size, named bt:POLICY/SIZE.")
     var shortestPage: String?
@@ -223,8 +223,10 @@ struct BenchConfiguration: Hashable {
     var foldReturns = false
     /// `+paper-cache`: the translation cache at the start of the kernel's .data (`--bt-cache-at data-start`).
     var paperCache = false
+    /// `+translate-accesses`: hot faulting kernel loads and stores become translations (AccessTranslation.swift).
+    var translateAccesses = false
     /// The `+OPTION` suffixes a bt column takes.
-    static let suffixes = ["fold-returns", "paper-cache"]
+    static let suffixes = ["fold-returns", "paper-cache", "translate-accesses"]
 
     /// File names use `_` for the `:`, `/` and `+` of the name.
     var fileName: String {
@@ -238,6 +240,7 @@ struct BenchConfiguration: Hashable {
         if let shortestPage { o.btFragment = shortestPage }
         if foldReturns { o.btFoldReturns = true }
         if paperCache { o.btCacheAt = BinaryTranslator.Configuration.CachePlacement.dataStart.rawValue }
+        if translateAccesses { o.btTranslateAccesses = true }
         return o
     }
 
@@ -278,7 +281,8 @@ struct BenchConfiguration: Hashable {
             for size in sizes {
                 out.append(BenchConfiguration(name: spec + (size.map { "/" + $0.uppercased() } ?? ""), mode: mode, policy: policy,
                                               shortestPage: size, foldReturns: options.contains("fold-returns"),
-                                              paperCache: options.contains("paper-cache")))
+                                              paperCache: options.contains("paper-cache"),
+                                              translateAccesses: options.contains("translate-accesses")))
             }
         }
         return out

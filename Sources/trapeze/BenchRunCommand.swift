@@ -68,6 +68,7 @@ struct BenchRunCommand: ParsableCommand {
             for (kind, n) in profile.byClass { record.exitClasses[kind.name] = n }
             record.exitPCBins = profile.histogram.map { ExitPCBin(label: $0.label, pcs: $0.pcs, exits: $0.exits) }
         }
+        record.translatorSummary = m.translatorSummary
         if let table = m.faultTable {
             record.tracingFaults = TracingFaultSummary(faults: table.profile.total, pcs: table.profile.entries.count,
                                                        pcsFor90Percent: table.profile.pcsCovering(0.9), top: table.rows)

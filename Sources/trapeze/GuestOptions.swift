@@ -31,6 +31,10 @@ struct GuestOptions: ParsableArguments {
     var btLog: String?
     @Flag(help: "bt: fold the rfi that ends the guest's TLB-miss handler into its tlbwe's exit (beyond the paper).")
     var btFoldReturns = false
+    @Flag(help: "bt: rewrite kernel loads and stores that keep taking tracing faults into translations that look up the data mirror (empty for now: every lookup misses).")
+    var btTranslateAccesses = false
+    @Option(help: "bt: tracing faults of one kernel load or store before --bt-translate-accesses translates it.")
+    var btAccessThreshold: Int = BinaryTranslator.Configuration().accessThreshold
 
     /// The translator's configuration from the --bt options.
     func translatorConfiguration() throws -> BinaryTranslator.Configuration {
@@ -54,6 +58,11 @@ struct GuestOptions: ParsableArguments {
         }
         c.cacheAt = placement
         c.foldReturns = btFoldReturns
+        c.translateAccesses = btTranslateAccesses
+        guard btAccessThreshold >= 0 && btAccessThreshold <= 1_000_000_000 else {
+            throw ValidationError("--bt-access-threshold must be 0 to 10^9")
+        }
+        c.accessThreshold = btAccessThreshold
         return c
     }
 
@@ -126,6 +135,8 @@ struct GuestOptions: ParsableArguments {
         if let btCacheSection { a += ["--bt-cache-section", btCacheSection] }
         if let btLog { a += ["--bt-log", btLog] }
         if btFoldReturns { a.append("--bt-fold-returns") }
+        if btTranslateAccesses { a.append("--bt-translate-accesses") }
+        a += ["--bt-access-threshold", "\(btAccessThreshold)"]
         a += ["--bt-cache-at", btCacheAt]
         return a + ["-m", "\(memory)", "--tlb1-entries", "\(tlb1Entries)", "--cost-model", costModel, "--bt", bt,
                     "--bt-fragment", btFragment, "--bt-threshold", "\(btThreshold)"]

@@ -23,6 +23,7 @@ struct WorkloadMeasurement {
     var profile: ExitProfile?
     /// bt: the span's tracing faults by faulting instruction.
     var faultTable: TracingFaultTable?
+    var translatorSummary: String?
     var costModelName: String?
     var kernelPath = ""
 
@@ -78,7 +79,10 @@ struct WorkloadMeasurement {
             m.exits = vm.timing.totalExits
             m.timing = vm.timing
             m.profile = vm.profile
-            if let translator = vm.translator { m.faultTable = TracingFaultTable(translator, kernelPath: system.kernelPath) }
+            if let translator = vm.translator {
+                m.faultTable = TracingFaultTable(translator, kernelPath: system.kernelPath)
+                m.translatorSummary = translator.statistics.summary
+            }
             m.costModelName = vm.costModel.name
         }
         return m

@@ -56,6 +56,11 @@ public final class BinaryTranslator: ModeHooks {
             case dataStart = "data-start"
         }
         public var cacheAt: CachePlacement = .bugTable
+        /// Rewrite kernel loads and stores that keep taking tracing faults
+        /// into translations that look up the data mirror (AccessTranslation.swift).
+        public var translateAccesses = false
+        /// Tracing faults of one kernel load or store before it is translated.
+        public var accessThreshold = 16
         /// Fold the rfi that ends the guest's TLB-miss handler into the exit
         /// of its tlbwe (ReturnFolding.swift; beyond the paper, off by default).
         public var foldReturns = false
@@ -79,6 +84,11 @@ public final class BinaryTranslator: ModeHooks {
         public var sitesRejected = 0
         /// Return folding: instructions stepped inside a tlbwe's exit, and rfi exits saved.
         public var foldedInstructions: UInt64 = 0, foldedReturns: UInt64 = 0
+        /// Load/store translations: sites, hot faulting PCs whose
+        /// instruction has no translation, and exits inside a translation
+        /// delivered at its site.
+        public var accessSites = 0, accessNotTranslatable = 0
+        public var accessRewinds: UInt64 = 0
         public var sharedSpaceLost = false
         public var translationCacheBytes = 0, stolenPages = 0
         /// Bytes of the shared space in use: the slots of its layout.
@@ -91,6 +101,8 @@ public final class BinaryTranslator: ModeHooks {
                 + " rejected=\(sitesRejected) fragments traced=\(fragmentsTraced) untraced=\(fragmentsUntraced)"
                 + " retraced=\(fragmentsRetraced) splits=\(splits) merges=\(merges) tracing-faults=\(tracingFaults)"
                 + " cache=\(translationCacheBytes)B in \(stolenPages) stolen pages shared=\(sharedSpaceBytes)B"
+                + (accessSites > 0 || accessNotTranslatable > 0 ? " access-sites=\(accessSites)"
+                    + " not-translatable=\(accessNotTranslatable) rewinds=\(accessRewinds)" : "")
                 + (foldedInstructions > 0 ? " folded-returns=\(foldedReturns) folded-instructions=\(foldedInstructions)" : "")
                 + (sharedSpaceLost ? " shared-space-lost" : "")
         }
@@ -126,6 +138,13 @@ public final class BinaryTranslator: ModeHooks {
 
     /// Privileged-instruction exits per guest kernel PC.
     var monitor: [UInt32: Int] = [:]
+    /// Load/store translations (`AccessTranslation.swift`): tracing faults
+    /// per kernel PC, PCs not to translate, every translation placed (by
+    /// site), and every word of a patched one (EA to site and index).
+    var accessFaults: [UInt32: Int] = [:]
+    var accessRejected: Set<UInt32> = []
+    var placedAccesses: [UInt64: PlacedAccess] = [:]
+    var accessTranslationPCs: [UInt32: (site: UInt64, index: Int)] = [:]
     /// PCs patched at some time (a second patch is a retranslation).
     var everPatched: Set<UInt32> = []
     /// PCs the translator cannot patch (their instruction has no translation).
@@ -214,6 +233,9 @@ public final class BinaryTranslator: ModeHooks {
     var deferredRecheckInstructions: UInt64 { 16 }
 
     func handleExit(_ reason: StopReason, pc: UInt32, _ vm: VirtualMachine) -> ExitDisposition {
+        if let at = accessTranslationPCs[pc], let site = sites[at.site] {
+            return accessTranslationExit(reason, site, index: at.index, vm)
+        }
         switch reason {
         case .storageViolation(let address, let access) where access != .execute:
             return tracingFault(address, access, pc: pc, vm)
@@ -309,18 +331,8 @@ public final class BinaryTranslator: ModeHooks {
         if let single = Translation.single(op, original) {
             patched = single
             statistics.singleInstruction += 1
-        } else if var code = Translation.multiple(op, original) {
-            guard let (page, offset) = cache.allocate(words: code.words.count, near: pc, ram: ram, steal: { steal($0, vm) })
-            else { return false }
-            let start = page.ea &+ UInt32(offset)
-            let last = code.words.count - 1
-            guard let back = Translation.branch(from: start &+ UInt32(4 * last), to: pc &+ 4),
-                  let there = Translation.branch(from: pc, to: start) else { return false }
-            code.words[last] = back
-            for (n, w) in code.words.enumerated() {
-                page.setImageWord(offset + 4 * n, w)
-                ram.store32BE(page.physical + UInt64(offset + 4 * n), w)
-            }
+        } else if let code = Translation.multiple(op, original) {
+            guard let start = place(code, pc: pc, vm), let there = Translation.branch(from: pc, to: start) else { return false }
             for (index, kind) in code.traps {
                 translationTraps[start &+ UInt32(4 * index)] = (physical, kind, code.scratch)
             }
@@ -328,11 +340,14 @@ public final class BinaryTranslator: ModeHooks {
             translationStart = start
             patched = there
             statistics.multiInstruction += 1
-            statistics.translationCacheBytes = cache.bytesUsed
+        } else if configuration.translateAccesses && Translation.accessTranslatable(op),
+                  let there = placeAccess(op, original, pc: pc, physical: physical, vm) {
+            translationStart = placedAccesses[physical]?.start
+            patched = there
         } else {
             return false
         }
-        trace(physical, vm)
+        trace(physical, vm, shortest: placedAccesses[physical]?.start == translationStart && translationStart != nil)
         sites[physical] = Site(ea: pc, physical: physical, original: original, patched: patched, op: op,
                                exitType: type, translation: translationStart)
         sitesByPage[physical & ~0xFFF, default: []].insert(physical)
@@ -344,6 +359,27 @@ public final class BinaryTranslator: ModeHooks {
             shared.store(from: vm.vcpu, interruptPending: vm.interruptWaitsForEE())
         }
         return true
+    }
+
+    /// Places a multi-instruction translation for the site at `pc` in the
+    /// translation cache, its last word a branch back to `pc + 4`; returns
+    /// its start (nil: no room in branch range).
+    func place(_ code: Translation.Code, pc: UInt32, _ vm: VirtualMachine) -> UInt32? {
+        var words = code.words
+        let ram = vm.board.ram
+        guard let (page, offset) = cache.allocate(words: words.count, near: pc, ram: ram, steal: { steal($0, vm) })
+        else { return nil }
+        let start = page.ea &+ UInt32(offset)
+        let last = words.count - 1
+        guard let back = Translation.branch(from: start &+ UInt32(4 * last), to: pc &+ 4),
+              Translation.branch(from: pc, to: start) != nil else { return nil }
+        words[last] = back
+        for (n, w) in words.enumerated() {
+            page.setImageWord(offset + 4 * n, w)
+            ram.store32BE(page.physical + UInt64(offset + 4 * n), w)
+        }
+        statistics.translationCacheBytes = cache.bytesUsed
+        return start
     }
 
     /// Puts the original instruction back (the guest wrote to the site, or
@@ -358,6 +394,7 @@ public final class BinaryTranslator: ModeHooks {
         if let start = site.translation {
             translationStarts[start] = nil
             for (ea, request) in translationTraps where request.site == site.physical { translationTraps[ea] = nil }
+            forgetAccessTranslation(site.physical)
         }
         monitor[site.ea] = 0
         statistics.sitesUnpatched += 1

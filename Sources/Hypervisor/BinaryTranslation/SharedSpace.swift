@@ -21,9 +21,22 @@ final class SharedSpace: VMMPageOwner {
         static let scratch0 = 8, scratch1 = 12
         /// A constant: the MSR bits an `mtmsr` translation may not change itself.
         static let mtmsrTrapMask = 16
+        /// The third scratch word (load/store translations).
+        static let scratch2 = 20
         /// The mirrored SPRs from here on, in `mirrored` order.
         static let firstSPR = 64
+        /// The data mirror load/store translations look up: `mirrorEntries`
+        /// entries of 16 bytes (the tag loads compare, the tag stores
+        /// compare, the word's value, unused), indexed by effective-address
+        /// bits 2-7. Empty in this version (issue 25 fills it).
+        static let mirror = 0x400
+        static let mirrorEntries = 64
     }
+
+    /// The tag of empty mirror entry `n`: index bits other than `n`, so no
+    /// address that indexes entry `n` equals it, whatever bits below the
+    /// access's size the compare ignores.
+    static func emptyMirrorTag(_ n: Int) -> UInt32 { UInt32((n ^ 1) << 2) }
 
     /// SPRs a translation may read or write through the page: their access
     /// has no side effect at that moment (SPRG0-9, the save/restore pairs,
@@ -52,6 +65,10 @@ final class SharedSpace: VMMPageOwner {
     init() {
         page = Self.allocatePage()
         setWord(Slot.mtmsrTrapMask, ~(MSR.ee | MSR.me | MSR.ri))
+        for n in 0..<Slot.mirrorEntries {
+            setWord(Slot.mirror + 16 * n, Self.emptyMirrorTag(n))
+            setWord(Slot.mirror + 16 * n + 4, Self.emptyMirrorTag(n))
+        }
     }
 
     deinit { page.deallocate() }

@@ -44,14 +44,29 @@ extension BinaryTranslator {
     // MARK: Tracing faults
 
     func tracingFault(_ address: UInt32, _ access: MemoryAccess, pc: UInt32, _ vm: VirtualMachine) -> ExitDisposition {
-        let vcpu = vm.vcpu
-        guard let physical = vcpu.systemTranslation(address, access).physical,
+        guard let physical = vm.vcpu.systemTranslation(address, access).physical,
               let fragment = tracing.fragment(containing: physical) else { return .notHandled }
         statistics.tracingFaults &+= 1
+        let (stop, reflected) = stepTracedAccess(pc: pc, address: address, vm)
+        vm.account(reflected ? .dsi : .accessViolation)
+        vm.profile?.record(pc: pc, class: reflected ? .dsi : .tracing)
+        if !reflected && vm.recording { attributeFault(pc: pc, address: address, physical: physical, span: accessSpan(at: pc, vm), vm) }
+        if configuration.policy == .adaptPR { noteTracingFault(fragment, physical, vm) }
+        if !reflected { noteAccessFault(pc: pc, vm) }
+        return stop.map { .stop($0) } ?? .handled
+    }
+
+    /// Steps the load or store at `pc` (to `address`) on the vCPU with the
+    /// guest's contents in the pages it may touch and in the pages `also`
+    /// (a site's page, whose original word is then what the vCPU steps).
+    /// Returns a reason to stop and whether the access was reflected to the
+    /// guest as an interrupt.
+    func stepTracedAccess(pc: UInt32, address: UInt32, also: [UInt64] = [], _ vm: VirtualMachine) -> (StopReason?, Bool) {
+        let vcpu = vm.vcpu
         // The pages the instruction may touch: its extent from the table's memory
         // column, either side of the faulting byte (a multi-byte access may fault past its start).
         let span = accessSpan(at: pc, vm)
-        var pages: [UInt64] = []
+        var pages = also
         for ea in [address &- span, address, address &+ span] {
             if let p = vcpu.systemTranslation(ea, .read).physical ?? vcpu.systemTranslation(ea, .write).physical {
                 let page = p & ~0xFFF
@@ -62,12 +77,7 @@ extension BinaryTranslator {
         let taken = vcpu.interruptsTaken
         let (stop, _) = vm.emulate(op: nil)
         takeOriginals(pages, vm)
-        let reflected = vcpu.interruptsTaken != taken
-        vm.account(reflected ? .dsi : .accessViolation)
-        vm.profile?.record(pc: pc, class: reflected ? .dsi : .tracing)
-        if !reflected && vm.recording { attributeFault(pc: pc, address: address, physical: physical, span: span, vm) }
-        if configuration.policy == .adaptPR { noteTracingFault(fragment, physical, vm) }
-        return stop.map { .stop($0) } ?? .handled
+        return (stop, vcpu.interruptsTaken != taken)
     }
 
     /// Records a tracing fault against its instruction (`faultProfile`):
@@ -154,11 +164,17 @@ extension BinaryTranslator {
 
     /// Traces the fragment holding `physical` (a new patch site), if no
     /// traced fragment holds it yet.
-    func trace(_ physical: UInt64, _ vm: VirtualMachine) {
+    /// A load/store site (`shortest`) traces only the shortest page around
+    /// it under adapt-pr: it is kernel code, which the kernel rarely reads,
+    /// and starting from the guest's whole page would trace all the data
+    /// around it again (the paper's chain effect).
+    func trace(_ physical: UInt64, _ vm: VirtualMachine, shortest: Bool = false) {
         guard tracing.fragment(containing: physical) == nil else { return }
         let size: UInt64
         switch configuration.policy {
         case .inPlace:
+            size = configuration.fragmentSize
+        case .adaptPR where shortest:
             size = configuration.fragmentSize
         case .adaptPR:
             // The paper starts from the guest's page (here at most 256 MB, in RAM) and breaks it when it faults.

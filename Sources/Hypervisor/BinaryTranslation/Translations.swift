@@ -115,6 +115,96 @@ enum Translation {
         }
     }
 
+    // MARK: Load/store translations (adaptive data mirroring, paper Section 4.2)
+
+    /// Where a load/store translation keeps the guest's registers and does
+    /// its access, for exact rewind (AccessTranslation.swift): each scratch
+    /// register, its spill slot and the indices of the words that save and
+    /// restore it, and the index of the access itself.
+    struct AccessLayout: Equatable {
+        struct Spill: Equatable { let register: Int, slot: Int, save: Int, restore: Int }
+        let spills: [Spill]
+        let access: Int
+        /// The `twi` that stops an effective address in the shared space's page (or just below it).
+        let addressTrap: Int
+    }
+
+    /// Per opcode, the D-form row a load/store translation performs its
+    /// access with (`lwzx` -> `lwz`: the address is computed first, the
+    /// access takes it as a base with displacement 0), or nil when the
+    /// opcode is not translated: only one GPR element of at most a word,
+    /// big-endian, without update, reservation or FPR (update, multiple,
+    /// string, reservation, byte-reversed and FP forms stay as they are).
+    /// From the table's memory column, so no opcode is listed.
+    static let accessTwin: [Opcode?] = {
+        var twins = [Opcode?](repeating: nil, count: Opcode.allCases.count)
+        let dForms = InstructionTable.specs.filter { $0.form == .D && !$0.updatesRA && $0.memory != nil }
+        for spec in InstructionTable.specs {
+            guard let m = spec.memory, m.kind == .single, m.size <= 4, !m.floatingPoint, !m.reservation, !m.byteReversed,
+                  !spec.updatesRA, spec.form == .D || spec.form == .X else { continue }
+            twins[Int(spec.opcode.rawValue)] = dForms.first { $0.memory == m }?.opcode
+        }
+        return twins
+    }()
+
+    static func accessTranslatable(_ op: Opcode) -> Bool { accessTwin[Int(op.rawValue)] != nil }
+
+    /// The translation of a hot faulting kernel load or store (`word`,
+    /// opcode `op`), or nil. It computes the effective address, looks its
+    /// word up in the shared space's mirror (`SharedSpace.Slot.mirror`:
+    /// entry (EA >> 2) & 63, a tag for loads and one for stores, then the
+    /// value) and selects without a branch, so CR, XER, CTR and LR stay
+    /// untouched: the mirrored copy on a hit, else the original address,
+    /// where it performs the original access (same size, sign and byte
+    /// order; only the base differs). The tag compare ignores the address
+    /// bits below the access's size, so a byte or an aligned halfword of a
+    /// mirrored word hits and a halfword across two words never does. An
+    /// empty entry's tag has other index bits than any address it could
+    /// match. Three scratch registers, none of them rA, rB or rD/rS (and
+    /// never r0, which is no base), are saved in the shared space first
+    /// and restored last. An effective address in the shared space's page
+    /// (or the word below it) traps: only the original may touch it.
+    static func access(_ op: Opcode, _ word: UInt32) -> (code: Code, layout: AccessLayout)? {
+        guard let twin = accessTwin[Int(op.rawValue)], let spec = InstructionTable.spec(op), let m = spec.memory else { return nil }
+        let i = Instruction(word)
+        let data = m.isStore ? i.rS : i.rD
+        let indexed = spec.form == .X
+        let operands = [data, i.rA] + (indexed ? [i.rB] : [])
+        let free = [30, 29, 28, 27, 26].filter { !operands.contains($0) }
+        let (t, u, v) = (Int64(free[0]), Int64(free[1]), Int64(free[2]))
+        typealias S = SharedSpace.Slot
+        var words = [store(Int(t), slot: S.scratch0), store(Int(u), slot: S.scratch1), store(Int(v), slot: S.scratch2)]
+        if indexed {
+            // rA = 0 means 0 in the address, not r0.
+            words.append(i.rA == 0 ? enc(.or, [t, Int64(i.rB), Int64(i.rB)]) : enc(.add, [t, Int64(i.rA), Int64(i.rB)]))
+        } else {
+            words.append(enc(.addi, [t, Int64(i.rA), Int64(i.simm)]))   // rA = 0: li
+        }
+        let addressTrap = words.count
+        words += [enc(.twi, [5, t, -4100]),                            // EA >= 0xffffeffc (logically): trap
+                  enc(.rlwinm, [u, t, 2, 22, 27]),                     // ((EA >> 2) & 63) * 16: the entry
+                  enc(.lwz, [v, SharedSpace.displacement(S.mirror + (m.isStore ? 4 : 0)), u]),
+                  enc(.xor, [v, v, t])]
+        switch m.size {
+        case 1: words.append(enc(.rlwinm, [v, v, 0, 0, 29]))          // a byte: any of the word's four
+        case 2: words.append(enc(.rlwinm, [v, v, 0, 0, 30]))          // a halfword: either aligned one
+        default: break
+        }
+        words += [enc(.cntlzw, [v, v]), enc(.rlwinm, [v, v, 27, 31, 31]), enc(.neg, [v, v]),   // -1 on a hit, 0 on a miss
+                  enc(.rlwimi, [u, t, 0, 30, 31]),                     // the byte offset within the word
+                  enc(.addi, [u, u, SharedSpace.displacement(S.mirror + 8)]),
+                  enc(.and, [u, u, v]), enc(.andc, [t, t, v]), enc(.or, [t, t, u])]
+        let access = words.count
+        words += [enc(twin, [Int64(data), 0, t]),
+                  load(Int(v), slot: S.scratch2), load(Int(u), slot: S.scratch1), load(Int(t), slot: S.scratch0), 0]
+        let n = words.count
+        let layout = AccessLayout(spills: [.init(register: Int(t), slot: S.scratch0, save: 0, restore: n - 2),
+                                           .init(register: Int(u), slot: S.scratch1, save: 1, restore: n - 3),
+                                           .init(register: Int(v), slot: S.scratch2, save: 2, restore: n - 4)],
+                                  access: access, addressTrap: addressTrap)
+        return (Code(words: words, traps: [], scratch: [Int(t), Int(u), Int(v)]), layout)
+    }
+
     /// Where scratch register `r` of a translation was saved.
     static func scratchSlot(_ n: Int) -> Int { n == 0 ? SharedSpace.Slot.scratch0 : SharedSpace.Slot.scratch1 }
 }
