@@ -186,4 +186,28 @@ import Telemetry
         #expect(bt.gprs[20] == 42 && t.statistics.accessSites == 1 && t.sites[UInt64(site)] == nil)
         #expect(!t.accessTranslationPCs.values.contains { $0.site == UInt64(site) })
     }
+
+    /// T (adapt-pr): a load/store site's code page is traced at the
+    /// shortest page with the faults the site took before it was translated
+    /// as its T, so its first fault there does not untrace it (and the site).
+    @Test func aLoadStoreSiteCreditsItsFaultsToT() {
+        var c = Self.configuration()
+        c.policy = .adaptPR
+        c.fragmentSize = 64 << 10
+        let g = GuestHarness(assist: .binaryTranslation(c))
+        let t = g.vm.translator!
+        let pc: UInt32 = 0x20_0000
+        g.put(pc, [asm(.lwz, [5, 0, 9])])
+        t.noteAccessFault(pc: pc, g.vm)
+        #expect(t.sites.isEmpty)                                   // one fault: not yet
+        t.noteAccessFault(pc: pc, g.vm)
+        #expect(t.sites[UInt64(pc)] != nil && t.statistics.accessSites == 1)
+        let fragment = ShadowRestrictions.Fragment(start: UInt64(pc), size: 64 << 10)
+        #expect(t.tracing.fragments.contains(fragment) && t.fragmentStates[fragment.start]?.threshold == 2)
+        AdaptivePageResizingTests.fault(t, g, at: UInt64(pc) + 0x100)
+        AdaptivePageResizingTests.fault(t, g, at: UInt64(pc) + 0x104)
+        #expect(t.sites[UInt64(pc)] != nil && t.tracing.fragments.contains(fragment))
+        AdaptivePageResizingTests.fault(t, g, at: UInt64(pc) + 0x108)   // past T: untraced, as any site's page
+        #expect(t.sites[UInt64(pc)] == nil && !t.tracing.fragments.contains(fragment))
+    }
 }
