@@ -13,18 +13,20 @@
 #
 # Ends with `isa guest check: N passed, N failed`.
 #
-# Usage: Guest/linux/check-isa.sh TRAPEZE_BIN [--modes bare,kvm,pv,bt,bt+fold-returns,bt+translate-accesses] [--workloads isa,isa-busy] [--qemu-system]
+# Usage: Guest/linux/check-isa.sh TRAPEZE_BIN [--modes bare,kvm,pv,bt,bt+fold-returns,bt+translate-accesses,bt:adapt-dm] [--workloads isa,isa-busy] [--qemu-system]
 # bt runs the unmodified kernel (kernel.sh --stock), the other modes the image's;
 # bt+fold-returns is bt with --bt-fold-returns; bt+translate-accesses is bt
 # with load/store translations where they are most exercised: the paper's
-# cache placement (faults on many kernel PCs) and a threshold of 2.
+# cache placement (faults on many kernel PCs) and a threshold of 2;
+# bt:adapt-dm is adaptive data mirroring translating from a site's second
+# fault (+paper-cache: with the paper's cache placement).
 # Env:   TRAPEZE_ISA_DIR, QEMU_PPC, TIMEOUT (per run, default 900 s)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/common.sh"
 trapeze=${1:?usage: check-isa.sh TRAPEZE_BIN [--modes LIST] [--workloads LIST] [--qemu-system]}
 shift
-modes=bare,kvm,pv,bt,bt+fold-returns,bt+translate-accesses
+modes=bare,kvm,pv,bt,bt+fold-returns,bt+translate-accesses,bt:adapt-dm
 workloads=isa,isa-busy
 qemu_system=0
 while [ $# -gt 0 ]; do
@@ -111,11 +113,23 @@ kernel_for() {
 # list; bt+fold-returns is bt with return folding (--bt-fold-returns). The
 # cache paths hold no spaces, so the words split safely.
 mode_args() {
-    case "$1" in
-        *+fold-returns) echo "--mode ${1%+fold-returns} --bt-fold-returns --kernel $(kernel_for "${1%+fold-returns}")" ;;
-        *+translate-accesses) echo "--mode ${1%+translate-accesses} --bt-translate-accesses --bt-access-threshold 2 --bt-cache-at data-start --kernel $(kernel_for "${1%+translate-accesses}")" ;;
-        *) echo "--mode $1 --kernel $(kernel_for "$1")" ;;
+    local base=${1%%+*} args="" o
+    local mode=${base%%:*}
+    case "$base" in
+        bt:adapt-dm) args="--bt adapt-dm --bt-access-threshold 1" ;;   # the mirror, from a site's second fault
+        bt:*) args="--bt ${base#bt:}" ;;
     esac
+    IFS=+ read -ra opts <<< "${1#"$base"}"
+    for o in "${opts[@]}"; do
+        case "$o" in
+            "") ;;
+            fold-returns) args="$args --bt-fold-returns" ;;
+            translate-accesses) args="$args --bt-translate-accesses --bt-access-threshold 2 --bt-cache-at data-start" ;;
+            paper-cache) args="$args --bt-cache-at data-start" ;;
+            *) echo "check-isa.sh: unknown mode option +$o" >&2; exit 64 ;;
+        esac
+    done
+    echo "--mode $mode $args --kernel $(kernel_for "$mode")"
 }
 # show_differences MODE: reruns each program that differed alone in MODE with
 # its output on the console and prints the first lines that differ.
@@ -170,7 +184,7 @@ for w in "${workload_list[@]}"; do
         summary=$(grep -a '^trapeze: bt: sites' "$log.err" || tail -1 "$log.err")
         compare "$w --mode $m" "$log" "$w" "$m" && echo "     $summary"
         # The translations must have run, or the mode checked nothing more than bt.
-        if [[ "$m" == *+translate-accesses ]] && ! [[ "$summary" =~ access-sites=[1-9][0-9]*\ .*rewinds=[1-9] ]]; then
+        if [[ "$m" == *+translate-accesses || "$m" == bt:adapt-dm* ]] && ! [[ "$summary" =~ access-sites=[1-9][0-9]*\ .*rewinds=[1-9] ]]; then
             fail "$w --mode $m: no load/store translation ran ($summary)"
         fi
     done

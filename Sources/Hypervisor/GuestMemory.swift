@@ -37,6 +37,10 @@ extension BinaryTranslator {
     /// A VMM write of guest memory: into a stolen page's saved data, or RAM;
     /// a site written over is unpatched and keeps what was written.
     func writeGuestWord(_ physical: UInt64, _ value: UInt32, _ vm: VirtualMachine) {
+        if let n = mirror.byPhysical[physical] {
+            setMirrorValue(n, value)
+            return
+        }
         if let page = cache.page(containing: physical) {
             page.setSavedWord(Int(physical & 0xFFF), value)
             return

@@ -42,6 +42,8 @@ protocol ModeHooks: AnyObject {
     func emulatedPrivileged(_ op: Opcode, at pc: UInt32, type: ExitType, _ vm: VirtualMachine)
     /// The guest changed its TLB (tlbwe, tlbivax, tlbilx, MMUCSR0).
     func guestTLBChanged(_ vm: VirtualMachine)
+    /// A device is about to access guest RAM by DMA (`before`), or has (bt's data mirror).
+    func deviceAccess(before: Bool, _ vm: VirtualMachine)
 }
 
 /// What a mode's exit hook did with an exit.
@@ -66,6 +68,7 @@ extension ModeHooks {
     func handleExit(_ reason: StopReason, pc: UInt32, _ vm: VirtualMachine) -> ExitDisposition { .notHandled }
     func emulatedPrivileged(_ op: Opcode, at pc: UInt32, type: ExitType, _ vm: VirtualMachine) {}
     func guestTLBChanged(_ vm: VirtualMachine) {}
+    func deviceAccess(before: Bool, _ vm: VirtualMachine) {}
 }
 
 /// An owner of a 4 KB page of the VMM that the guest kernel reads and

@@ -130,6 +130,9 @@ public final class VirtualMachine {
         costs = costModel.inMachineCycles(Double(Machine.coreFrequency))
         instructionClock = InstructionClock(cyclesPerInstruction: costs.instruction)
         shadow.restrictions = hooks?.shadowRestrictions
+        if hooks != nil {
+            board.ram.deviceAccess = { [unowned self] before in self.hooks?.deviceAccess(before: before, self) }
+        }
     }
 
     /// Loads the guest as bare mode does, then enters it deprivileged.

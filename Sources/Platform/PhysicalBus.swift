@@ -33,6 +33,11 @@ public final class GuestRAM {
     public let size: UInt64
     /// The decoded instructions of RAM, shared by every core executing from it.
     public let codeCache: CodeCache
+    /// Called with true before a device reads or writes RAM by DMA and with
+    /// false after (virtio's request processing): a VMM that keeps guest
+    /// words elsewhere (bt's data mirror) puts them back for the device and
+    /// takes what it wrote.
+    public var deviceAccess: ((Bool) -> Void)? = nil
     /// Bytes of inaccessible host address space on each side of RAM (0 = none).
     public let guardBytes: UInt64
 

@@ -258,6 +258,8 @@ public final class VirtioBlockDevice: MMIODevice {
     func processQueue() {
         guard queue.ready, status & VirtioBlockDevice.statusDriverOK != 0,
               status & VirtioBlockDevice.statusNeedsReset == 0 else { return }
+        ram.deviceAccess?(true)
+        defer { ram.deviceAccess?(false) }
         let size = UInt64(queue.size)
         guard ram.contains(queue.descriptorTable, length: 16 * size),
               ram.contains(queue.availableRing, length: 4 + 2 * size),

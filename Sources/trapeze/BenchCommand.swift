@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
     @Option(help: "The suite (paper: Table 1 of the paper and the exit-timing page's workloads).") var suite: String = "paper"
-    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, bt:POLICY (bt:in-place, bt:adapt-pr) for the translator's policy, +fold-returns (bt+fold-returns) for return folding, +paper-cache for the paper's translation-cache placement, +translate-accesses for load/store translations.")
+    @Option(help: "Comma-separated columns in order: bare, kvm, pv, bt, bt:POLICY (bt:in-place, bt:adapt-pr, bt:adapt-dm) for the translator's policy, +fold-returns (bt+fold-returns) for return folding, +paper-cache for the paper's translation-cache placement, +translate-accesses for load/store translations.")
     var modes: String = "bare,kvm,pv"
     @Option(help: "Comma-separated shortest pages for the bt columns (4K, 16K, 64K, 256K, ...): one column per bt configuration and size, named bt:POLICY/SIZE.")
     var shortestPage: String?

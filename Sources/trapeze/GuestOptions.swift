@@ -17,9 +17,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Entries of the guest's TLB1 (16 as on the P2020).") var tlb1Entries: Int = 16
     @Option(help: "Cost model for modelled time: p2020, sequoia440, or a JSON profile file (docs/cost-model.md).")
     var costModel: String = "p2020"
-    @Option(help: "bt: the translator's policy: in-place (uniform traced fragments of --bt-fragment) or adapt-pr (adaptive page resizing).")
+    @Option(help: "bt: the translator's policy: in-place (uniform traced fragments of --bt-fragment), adapt-pr (adaptive page resizing) or adapt-dm (adapt-pr with adaptive data mirroring: load/store translations and a word mirror).")
     var bt: String = BinaryTranslator.Configuration.Policy.adaptPR.rawValue
-    @Option(help: "bt: traced fragment size for in-place, shortest page for adapt-pr (4K, 16K, 64K, ... 256M).")
+    @Option(help: "bt: traced fragment size for in-place, shortest page for adapt-pr and adapt-dm (4K, 16K, 64K, ... 256M).")
     var btFragment: String = "64K"
     @Option(help: "bt: privileged-instruction exits of one guest PC before it is patched.")
     var btThreshold: Int = BinaryTranslator.Configuration().threshold

@@ -105,6 +105,7 @@ struct RunCommand: ParsableCommand {
             printError("trapeze: bt: " + translator.statistics.summary)
             let table = TracingFaultTable(translator, kernelPath: system.kernelPath).text
             for line in table.split(separator: "\n") { printError("trapeze: bt: " + line) }
+            translator.log?("statistics " + translator.statistics.summary)
             translator.log?(table.hasSuffix("\n") ? String(table.dropLast()) : table)
         }
         if let vm { writeReports(vm, kernelPath: system.kernelPath) }

@@ -19,15 +19,21 @@ import Telemetry
         return c
     }
 
-    /// The loop at 0x1000 whose sites trace the page 0x1000-0x1fff and steal the page at 8 MB.
-    static let sitesLoop: [UInt32] = [
-        asm(.addi, [3, 0, 4]), asm(.mtspr, [9, 3]),
-        asm(.mfspr, [5, Int64(SPR.sprg0)]),       // 0x1008: sites
-        asm(.wrteei, [1]),
-        asm(.wrteei, [0]),
-        asm(.bc, [16, 0, -12]),
-        asm(.b, [0x100 - 0x18]),                  // to 0x1100
-    ]
+    static var sitesLoop: [UInt32] { BinaryTranslationTests.sitesLoop }
+
+    /// The load `lwz r20,0(r10)` at 0x110c (the site) run on each address
+    /// of `targets` in turn, forever: traced data first, so that it is
+    /// translated, then what the test is about.
+    static func walk(_ g: GuestHarness, _ targets: [UInt32]) {
+        g.put(0x3000, targets)
+        g.put(0x1100, [
+            asm(.addi, [12, 0, 0]), asm(.addi, [13, 0, 0x3000]),
+            asm(.lwzx, [10, 12, 13]),
+            asm(.lwz, [20, 0, 10]),                          // 0x110c: the site
+            asm(.addi, [12, 12, 4]),
+            asm(.b, [-12]),
+        ])
+    }
 
     /// A kvm and a bt guest, each with the sites loop, spinning handlers and `setup`, run to the end.
     static func runBoth(limit: UInt64 = 2_000, _ setup: (GuestHarness) -> Void) -> [GuestHarness] {
@@ -102,14 +108,7 @@ import Telemetry
                 var e = BookEMMU.Entry()
                 e.valid = true; e.tsize = 1; e.epn = 0x1000_0000; e.rpn = 0x4000; e.permissions = 0   // no access
                 g.vm.vcpu.mmu!.setTLB1(1, e)
-                g.put(0x3000, [0x1800, 0x1804, 0x1808, target])
-                g.put(0x1100, [
-                    asm(.addi, [12, 0, 0]), asm(.addi, [13, 0, 0x3000]),
-                    asm(.lwzx, [10, 12, 13]),
-                    asm(.lwz, [20, 0, 10]),                      // 0x110c: the site
-                    asm(.addi, [12, 12, 4]),
-                    asm(.b, [-12]),
-                ])
+                Self.walk(g, [0x1800, 0x1804, 0x1808, target])
                 for r in 26...31 { g.vm.vcpu.gpr[r] = 0xA000_0000 | UInt32(r) }
             }
             let (kvm, bt) = (Self.state(guests[0]), Self.state(guests[1]))
@@ -140,14 +139,7 @@ import Telemetry
         let guests = Self.runBoth { g in
             g.put(0x200, handler)
             g.put(0xD00, handler)
-            g.put(0x3000, [0x1800, 0x1804, 0x1808, 0x3000_0000])   // the last: no mapping (a bad user pointer)
-            g.put(0x1100, [
-                asm(.addi, [12, 0, 0]), asm(.addi, [13, 0, 0x3000]),
-                asm(.lwzx, [10, 12, 13]),
-                asm(.lwz, [20, 0, 10]),                          // 0x110c: the site
-                asm(.addi, [12, 12, 4]),
-                asm(.b, [-12]),
-            ])
+            Self.walk(g, [0x1800, 0x1804, 0x1808, 0x3000_0000])   // the last: no mapping (a bad user pointer)
             g.put(fixup, [asm(.addi, [21, 0, 0x7EED]), asm(.b, [0])])
         }
         let (kvm, bt) = (Self.state(guests[0]), Self.state(guests[1]))

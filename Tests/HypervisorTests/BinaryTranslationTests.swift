@@ -21,6 +21,17 @@ import Telemetry
         return c
     }
 
+    /// A loop at 0x1000 whose sites (after two rounds) trace the page
+    /// 0x1000-0x1fff and steal the page at 8 MB, then on to 0x1100.
+    static let sitesLoop: [UInt32] = [
+        asm(.addi, [3, 0, 4]), asm(.mtspr, [9, 3]),
+        asm(.mfspr, [5, Int64(SPR.sprg0)]),       // 0x1008: sites
+        asm(.wrteei, [1]),
+        asm(.wrteei, [0]),
+        asm(.bc, [16, 0, -12]),
+        asm(.b, [0x100 - 0x18]),                  // to 0x1100
+    ]
+
     static func harnesses() -> (kvm: GuestHarness, bt: GuestHarness) {
         (GuestHarness(), GuestHarness(assist: .binaryTranslation(translatorConfiguration())))
     }
@@ -344,14 +355,7 @@ extension BinaryTranslationTests {
                 && ($0.flags.contains(.load) || $0.flags.contains(.store) || [.dcbst, .dcbf, .icbi, .dcbt, .dcbtst].contains($0.opcode))
         }
         #expect(ops.count >= 50)
-        let loop: [UInt32] = [
-            asm(.addi, [3, 0, 4]), asm(.mtspr, [9, 3]),
-            asm(.mfspr, [5, Int64(SPR.sprg0)]),       // 0x1008: sites
-            asm(.wrteei, [1]),
-            asm(.wrteei, [0]),
-            asm(.bc, [16, 0, -12]),
-            asm(.b, [0x100 - 0x18]),                  // to 0x1100
-        ]
+        let loop = Self.sitesLoop
         // (base in r10, offset in r11 or displacement): the site, inside it, next to it,
         // across the traced page's end, the stolen page's data, its translation code.
         let targets: [(UInt32, Int64)] = [(0x1008, 0), (0x1009, 0), (0x1004, 0), (0x1FFC, 0), (0x80_0100, 0), (0x80_0000, 4)]

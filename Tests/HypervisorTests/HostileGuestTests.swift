@@ -139,7 +139,8 @@ struct HostileCase: CustomStringConvertible {
     }
 }
 
-enum GuestMode: String, CaseIterable { case bare, kvm, pv, bt }
+/// `btDM`: bt with adaptive data mirroring, translating a load or store at its first tracing fault.
+enum GuestMode: String, CaseIterable { case bare, kvm, pv, bt, btDM = "bt:adapt-dm" }
 
 /// A guest machine for one hostile case: bare (`Machine`), or a
 /// `VirtualMachine` in kvm, pv or bt mode, with guarded guest RAM (bt
@@ -176,7 +177,12 @@ final class HostileGuest {
             var translation = BinaryTranslator.Configuration()
             translation.threshold = 0
             translation.cacheRegion = .init(ea: 0x3F0_0000, physical: 0x3F0_0000, pages: 4)
-            let assist: VirtualMachine.Assist = mode == .pv ? .paravirtual : mode == .bt ? .binaryTranslation(translation) : .none
+            if mode == .btDM {
+                translation.policy = .adaptDM
+                translation.accessThreshold = 0
+            }
+            let assist: VirtualMachine.Assist = mode == .pv ? .paravirtual
+                : mode == .bt || mode == .btDM ? .binaryTranslation(translation) : .none
             let vm = VirtualMachine(ramSize: HostileGuest.ramSize, ramGuardBytes: GuestRAM.physicalAddressSpace, disk: disk,
                                     assist: assist) { console.bytes.append($0) }
             self.vm = vm

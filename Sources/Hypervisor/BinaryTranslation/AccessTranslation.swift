@@ -44,7 +44,7 @@ extension BinaryTranslator {
     /// (not reflected): counts it, and translates the instruction once it
     /// took more than `accessThreshold`.
     func noteAccessFault(pc: UInt32, _ vm: VirtualMachine) {
-        guard configuration.translateAccesses, sharedSpaceActive,
+        guard configuration.translatesAccesses, sharedSpaceActive,
               vm.vcpu.msr & (MSR.pr | MSR.is | MSR.ds) == 0, !accessRejected.contains(pc) else { return }
         let n = accessFaults[pc, default: 0] &+ 1
         accessFaults[pc] = n
@@ -71,7 +71,7 @@ extension BinaryTranslator {
     /// Counts `faults` a load/store site removed (or would remove) towards
     /// the threshold T of the region holding it and of its traced fragment.
     func creditRemovedFaults(_ physical: UInt64, _ faults: Int, _ vm: VirtualMachine) {
-        guard configuration.policy == .adaptPR else { return }
+        guard configuration.resizes else { return }
         privilegedExitsByRegion[physical >> 16, default: 0] += faults
         if let f = tracing.fragment(containing: physical) { fragmentStates[f.start]?.threshold += faults }
         for (start, var region) in untraced where physical >= start && physical < start + region.size {
@@ -81,6 +81,13 @@ extension BinaryTranslator {
     }
 
     // MARK: Placement
+
+    // In the default placement a load/store translation takes only cold
+    // pages (`__bug_table`'s) or room in pages stolen already: the pages
+    // after `__bug_table`'s come from the start of `.data`, the kernel's
+    // hottest data (`init_task`, `irq_stat`), and one taken for a load or
+    // store would cost more tracing faults than the translation saves. With
+    // the paper's placement the whole region is stolen at the first patch.
 
     /// Places a load/store translation for the site at `pc` (guest physical
     /// `physical`) in the translation cache, or reuses the one placed for
@@ -92,7 +99,7 @@ extension BinaryTranslator {
             placed = old
         } else {
             guard let (code, layout) = Translation.access(op, original),
-                  let start = place(code, pc: pc, vm) else { return nil }
+                  let start = place(code, pc: pc, onlyColdPages: configuration.cacheAt == .bugTable, vm) else { return nil }
             placed = PlacedAccess(ea: pc, original: original, start: start, length: code.words.count, layout: layout)
             placedAccesses[physical] = placed
         }
@@ -174,7 +181,9 @@ extension BinaryTranslator {
         if let fragment, let physical, !reflected {
             statistics.tracingFaults &+= 1
             if vm.recording { attributeFault(pc: site.ea, address: ea, physical: physical, span: accessSpan(at: site.ea, vm), vm) }
-            if configuration.policy == .adaptPR { noteTracingFault(fragment, physical, vm) }
+            if configuration.resizes { noteTracingFault(fragment, physical, vm) }
+            // A word of kernel data the site reads or writes whole (or a part of): mirror it.
+            if let m = spec.memory, m.kind == .single, m.size <= 4, ea % UInt32(m.size) == 0 { fillMirror(ea, physical, vm) }
         }
         return stop.map { .stop($0) } ?? .handled
     }

@@ -26,6 +26,9 @@ public final class BinaryTranslator: ModeHooks {
             case inPlace = "in-place"
             /// Adaptive page resizing (the default).
             case adaptPR = "adapt-pr"
+            /// Adaptive page resizing and adaptive data mirroring: load/store
+            /// translations and the word mirror (DataMirror.swift).
+            case adaptDM = "adapt-dm"
         }
         public var policy: Policy = .adaptPR
         /// Exits of one PC before it is patched.
@@ -59,6 +62,14 @@ public final class BinaryTranslator: ModeHooks {
         /// Rewrite kernel loads and stores that keep taking tracing faults
         /// into translations that look up the data mirror (AccessTranslation.swift).
         public var translateAccesses = false
+        /// Whether traced fragments resize (adapt-pr and adapt-dm).
+        public var resizes: Bool { policy != .inPlace }
+        /// Whether hot faulting loads and stores are translated (adapt-dm, or asked for).
+        public var translatesAccesses: Bool { translateAccesses || policy == .adaptDM }
+        /// Mirror words of traced data for the translated loads and stores
+        /// (adapt-dm does; tests turn it on beside in-place tracing).
+        public var mirrorWords = false
+        public var mirrors: Bool { mirrorWords || policy == .adaptDM }
         /// Tracing faults of one kernel load or store before it is translated.
         public var accessThreshold = 16
         /// Fold the rfi that ends the guest's TLB-miss handler into the exit
@@ -89,6 +100,11 @@ public final class BinaryTranslator: ModeHooks {
         /// delivered at its site.
         public var accessSites = 0, accessNotTranslatable = 0
         public var accessRewinds: UInt64 = 0
+        /// The word mirror (adapt-dm): words filled, translated accesses
+        /// that hit (counted by the translations in the shared space),
+        /// evictions and write-backs to guest RAM.
+        public var mirrorFills = 0, mirrorEvictions = 0, mirrorWriteBacks = 0
+        public var mirrorHits: UInt64 = 0
         public var sharedSpaceLost = false
         public var translationCacheBytes = 0, stolenPages = 0
         /// Bytes of the shared space in use: the slots of its layout.
@@ -103,6 +119,8 @@ public final class BinaryTranslator: ModeHooks {
                 + " cache=\(translationCacheBytes)B in \(stolenPages) stolen pages shared=\(sharedSpaceBytes)B"
                 + (accessSites > 0 || accessNotTranslatable > 0 ? " access-sites=\(accessSites)"
                     + " not-translatable=\(accessNotTranslatable) rewinds=\(accessRewinds)" : "")
+                + (mirrorFills > 0 ? " mirror fills=\(mirrorFills) hits=\(mirrorHits) evictions=\(mirrorEvictions)"
+                    + " write-backs=\(mirrorWriteBacks)" : "")
                 + (foldedInstructions > 0 ? " folded-returns=\(foldedReturns) folded-instructions=\(foldedInstructions)" : "")
                 + (sharedSpaceLost ? " shared-space-lost" : "")
         }
@@ -144,7 +162,11 @@ public final class BinaryTranslator: ModeHooks {
     var accessFaults: [UInt32: Int] = [:]
     var accessRejected: Set<UInt32> = []
     var placedAccesses: [UInt64: PlacedAccess] = [:]
+    /// Every multi-instruction translation placed, by site.
+    var placedMultiple: [UInt64: (ea: UInt32, original: UInt32, start: UInt32)] = [:]
     var accessTranslationPCs: [UInt32: (site: UInt64, index: Int)] = [:]
+    /// The word mirror (`DataMirror.swift`).
+    var mirror = WordMirror()
     /// PCs patched at some time (a second patch is a retranslation).
     var everPatched: Set<UInt32> = []
     /// PCs the translator cannot patch (their instruction has no translation).
@@ -205,10 +227,13 @@ public final class BinaryTranslator: ModeHooks {
     func guestLoaded(kernel: String, _ vm: VirtualMachine) {
         guard configuration.cacheRegion == nil else { return }
         let sections = KernelSections(path: kernel)
+        if !sections.sections.isEmpty {
+            mirror.code = sections.sections.filter { $0.executable }.map { $0.physical..<$0.physical + UInt64($0.size) }
+        }
         switch configuration.cacheAt {
         case .bugTable:
             cache = TranslationCache(sections: sections.stealCandidates(preferred: configuration.cacheSection),
-                                     pageLimit: configuration.cachePages)
+                                     pageLimit: configuration.cachePages, coldSection: configuration.cacheSection ?? "__bug_table")
         case .dataStart:
             cache = TranslationCache(sections: sections.sections.filter { $0.name == ".data" && $0.allocated },
                                      pageLimit: configuration.cachePages)
@@ -221,7 +246,9 @@ public final class BinaryTranslator: ModeHooks {
     }
 
     func didLeave(_ vm: VirtualMachine) -> UInt32 {
-        sharing ? shared.load(into: vm.vcpu) : 0
+        guard sharing else { return 0 }
+        if configuration.mirrors { collectMirrorHits() }
+        return shared.load(into: vm.vcpu)
     }
 
     /// No interrupt lands inside a translation: its scratch words would be
@@ -277,18 +304,20 @@ public final class BinaryTranslator: ModeHooks {
         guard vcpu.msr & (MSR.pr | MSR.is) == 0, sharedSpaceActive else { return }
         let count = monitor[pc, default: 0] &+ 1
         monitor[pc] = count
-        if configuration.policy == .adaptPR { notePrivilegedExit(pc, vm) }
+        if configuration.resizes { notePrivilegedExit(pc, vm) }
         guard count > configuration.threshold, !rejected.contains(pc) else { return }
         if !patch(pc, vm) { rejected.insert(pc); statistics.sitesRejected += 1 }
     }
 
     func guestTLBChanged(_ vm: VirtualMachine) {
+        recheckMirror(vm)
         guard sharedSpaceActive, guestMapsSharedSpace(vm.guestTLB) else { return }
         // The guest uses the top page itself: every translation reaching the
         // shared space goes (there is no other place a 16-bit displacement
         // with rA = 0 reaches that the guest kernel leaves alone).
         sharedSpaceActive = false
         statistics.sharedSpaceLost = true
+        writeBackAll(vm)
         for site in Array(sites.values) { unpatch(site, vm) }
         vm.shadow.removeVMMPage()
         vm.hardware.flushTLB()
@@ -316,7 +345,8 @@ public final class BinaryTranslator: ModeHooks {
         let (physical, _) = vm.vcpu.systemTranslation(pc, .execute)
         guard let physical, physical + 4 <= ramSize, sites[physical] == nil,
               cache.page(containing: physical) == nil else { return false }
-        if configuration.policy == .adaptPR && !mayTrace(physical) { return true }   // untraced: not yet again
+        if configuration.resizes && !mayTrace(physical) { return true }   // untraced: not yet again
+        if let n = mirror.byPhysical[physical] { writeBack(n, vm) }   // a word becoming a site leaves the mirror
         let ram = vm.board.ram
         if stealsAtFirstPatch {
             stealsAtFirstPatch = false
@@ -332,7 +362,13 @@ public final class BinaryTranslator: ModeHooks {
             patched = single
             statistics.singleInstruction += 1
         } else if let code = Translation.multiple(op, original) {
-            guard let start = place(code, pc: pc, vm), let there = Translation.branch(from: pc, to: start) else { return false }
+            // With load/store translations, which need the cache's room, a site patched again (after its
+            // fragment was untraced) reuses its translation: the cache never frees. (adapt-pr without it
+            // fills __bug_table and steals the hot start of .data on echo-spawn: docs/binary-translation.md.)
+            let reused = !configuration.translatesAccesses ? nil
+                : placedMultiple[physical].flatMap { $0.ea == pc && $0.original == original ? $0.start : nil }
+            guard let start = reused ?? place(code, pc: pc, vm), let there = Translation.branch(from: pc, to: start) else { return false }
+            placedMultiple[physical] = (pc, original, start)
             for (index, kind) in code.traps {
                 translationTraps[start &+ UInt32(4 * index)] = (physical, kind, code.scratch)
             }
@@ -340,7 +376,7 @@ public final class BinaryTranslator: ModeHooks {
             translationStart = start
             patched = there
             statistics.multiInstruction += 1
-        } else if configuration.translateAccesses && Translation.accessTranslatable(op),
+        } else if configuration.translatesAccesses && Translation.accessTranslatable(op),
                   let there = placeAccess(op, original, pc: pc, physical: physical, vm) {
             translationStart = placedAccesses[physical]?.start
             patched = there
@@ -364,10 +400,11 @@ public final class BinaryTranslator: ModeHooks {
     /// Places a multi-instruction translation for the site at `pc` in the
     /// translation cache, its last word a branch back to `pc + 4`; returns
     /// its start (nil: no room in branch range).
-    func place(_ code: Translation.Code, pc: UInt32, _ vm: VirtualMachine) -> UInt32? {
+    func place(_ code: Translation.Code, pc: UInt32, onlyColdPages: Bool = false, _ vm: VirtualMachine) -> UInt32? {
         var words = code.words
         let ram = vm.board.ram
-        guard let (page, offset) = cache.allocate(words: words.count, near: pc, ram: ram, steal: { steal($0, vm) })
+        guard let (page, offset) = cache.allocate(words: words.count, near: pc, ram: ram, onlyCold: onlyColdPages,
+                                                  steal: { steal($0, vm) })
         else { return nil }
         let start = page.ea &+ UInt32(offset)
         let last = words.count - 1
@@ -404,6 +441,11 @@ public final class BinaryTranslator: ModeHooks {
     /// and the page is traced from now on.
     func steal(_ page: TranslationCache.Page, _ vm: VirtualMachine) {
         let ram = vm.board.ram
+        // Mirrored words there: their values are the guest's data the page saved.
+        for (n, entry) in mirror.entries.enumerated() where entry.map({ $0.physical & ~0xFFF == page.physical }) ?? false {
+            page.setSavedWord(Int(entry!.physical & 0xFFF), mirrorValue(n))
+            writeBack(n, vm)
+        }
         page.image.withUnsafeBytes { _ = ram.write($0, at: page.physical) }
         statistics.stolenPages += 1
         addFragment(.init(start: page.physical, size: 4096), vm, threshold: .max)

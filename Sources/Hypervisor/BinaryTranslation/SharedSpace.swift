@@ -23,6 +23,8 @@ final class SharedSpace: VMMPageOwner {
         static let mtmsrTrapMask = 16
         /// The third scratch word (load/store translations).
         static let scratch2 = 20
+        /// Hits of the data mirror, counted by the translations (DataMirror.swift).
+        static let mirrorHits = 24
         /// The mirrored SPRs from here on, in `mirrored` order.
         static let firstSPR = 64
         /// The data mirror load/store translations look up: `mirrorEntries`

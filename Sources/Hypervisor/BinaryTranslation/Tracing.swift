@@ -51,7 +51,7 @@ extension BinaryTranslator {
         vm.account(reflected ? .dsi : .accessViolation)
         vm.profile?.record(pc: pc, class: reflected ? .dsi : .tracing)
         if !reflected && vm.recording { attributeFault(pc: pc, address: address, physical: physical, span: accessSpan(at: pc, vm), vm) }
-        if configuration.policy == .adaptPR { noteTracingFault(fragment, physical, vm) }
+        if configuration.resizes { noteTracingFault(fragment, physical, vm) }
         if !reflected { noteAccessFault(pc: pc, vm) }
         return stop.map { .stop($0) } ?? .handled
     }
@@ -119,6 +119,7 @@ extension BinaryTranslator {
     /// The word at guest physical `physical` as the guest sees it: a site's
     /// original instruction, a stolen page's saved data, else guest RAM.
     public func guestWord(_ physical: UInt64, ram: GuestRAM) -> UInt32 {
+        if physical & 3 == 0, let n = mirror.byPhysical[physical] { return mirrorValue(n) }
         if let site = sites[physical & ~3], physical & 3 == 0 { return site.original }
         if let page = cache.page(containing: physical) { return page.savedWord(Int(physical & 0xFFF)) }
         return ram.load32BE(physical)
@@ -137,11 +138,13 @@ extension BinaryTranslator {
                 ram.store32BE(p, site.original)
             }
         }
+        putMirrored(pages, ram)
     }
 
     /// Back to what the hardware executes, keeping what the access changed.
     func takeOriginals(_ pages: [UInt64], _ vm: VirtualMachine) {
         let ram = vm.board.ram, base = ram.base
+        takeMirrored(pages, ram)
         for page in pages {
             if let stolen = cache.page(containing: page) {
                 stolen.saved.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: base.advanced(by: Int(page)), byteCount: 4096) }
@@ -174,9 +177,9 @@ extension BinaryTranslator {
         switch configuration.policy {
         case .inPlace:
             size = configuration.fragmentSize
-        case .adaptPR where shortest:
+        case .adaptPR where shortest, .adaptDM where shortest:
             size = configuration.fragmentSize
-        case .adaptPR:
+        case .adaptPR, .adaptDM:
             // The paper starts from the guest's page (here at most 256 MB, in RAM) and breaks it when it faults.
             if let (start, region) = untraced.first(where: { physical >= $0.key && physical < $0.key + $0.value.size }) {
                 untraced[start] = nil
@@ -222,6 +225,7 @@ extension BinaryTranslator {
         let region: UInt64 = 256 << 20
         vm.shadow.dropMapping(physical: start & ~(region - 1), size: region)
         vm.hardware.flushTLB()
+        writeBackUntraced(vm)
         logFragments(vm)
     }
 

@@ -43,12 +43,23 @@ final class TranslationCache {
     /// Bytes of translations placed.
     private(set) var bytesUsed = 0
 
-    init(candidates: [(ea: UInt32, physical: UInt64)]) { self.candidates = candidates }
+    /// Candidates the guest hardly touches (`__bug_table`, a test's
+    /// region): the only ones taken when a caller may not take hot data.
+    private let cold: Set<UInt64>
 
-    /// The whole pages of `sections` (in order), as candidates.
-    convenience init(sections: [KernelSections.Section], pageLimit: Int) {
-        let pages = sections.flatMap { s in s.wholePages.map { (ea: $0, physical: s.physical(of: $0)) } }
-        self.init(candidates: Array(pages.prefix(pageLimit)))
+    /// `cold`: the physical pages of `candidates` that are cold (nil: all).
+    init(candidates: [(ea: UInt32, physical: UInt64)], cold: Set<UInt64>? = nil) {
+        self.candidates = candidates
+        self.cold = cold ?? Set(candidates.map(\.physical))
+    }
+
+    /// The whole pages of `sections` (in order), as candidates; those of
+    /// the section named `coldSection` are cold.
+    convenience init(sections: [KernelSections.Section], pageLimit: Int, coldSection: String? = nil) {
+        let pages = sections.flatMap { s in s.wholePages.map { (ea: $0, physical: s.physical(of: $0), name: s.name) } }
+        let taken = pages.prefix(pageLimit)
+        self.init(candidates: taken.map { (ea: $0.ea, physical: $0.physical) },
+                  cold: Set(taken.filter { $0.name == coldSection }.map(\.physical)))
     }
 
     /// Steals every candidate page now (the paper's placement: one
@@ -80,7 +91,9 @@ final class TranslationCache {
     /// Room for `count` words near `site` (within the branch range); a new
     /// page is stolen from `ram` when the current one is full. Returns the
     /// page and byte offset, or nil when nothing in range is left.
-    func allocate(words count: Int, near site: UInt32, ram: GuestRAM, steal: (Page) -> Void) -> (Page, Int)? {
+    /// With `onlyCold` only pages stolen already and cold candidates are used.
+    func allocate(words count: Int, near site: UInt32, ram: GuestRAM, onlyCold: Bool = false,
+                  steal: (Page) -> Void) -> (Page, Int)? {
         let bytes = 4 * count
         func inRange(_ ea: UInt32) -> Bool {
             let d = Int64(ea) - Int64(site)
@@ -97,7 +110,7 @@ final class TranslationCache {
             current = next
             page = pages[next]
         } else {
-            guard let index = candidates.firstIndex(where: { inRange($0.ea) }),
+            guard let index = candidates.firstIndex(where: { inRange($0.ea) && (!onlyCold || cold.contains($0.physical)) }),
                   let taken = take(candidates.remove(at: index), ram: ram) else { return nil }
             steal(taken)
             current = pages.count - 1

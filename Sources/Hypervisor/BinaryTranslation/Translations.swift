@@ -193,7 +193,9 @@ enum Translation {
         words += [enc(.cntlzw, [v, v]), enc(.rlwinm, [v, v, 27, 31, 31]), enc(.neg, [v, v]),   // -1 on a hit, 0 on a miss
                   enc(.rlwimi, [u, t, 0, 30, 31]),                     // the byte offset within the word
                   enc(.addi, [u, u, SharedSpace.displacement(S.mirror + 8)]),
-                  enc(.and, [u, u, v]), enc(.andc, [t, t, v]), enc(.or, [t, t, u])]
+                  enc(.and, [u, u, v]), enc(.andc, [t, t, v]), enc(.or, [t, t, u]),
+                  // hits += 1 on a hit (u - mask): counted without an exit.
+                  load(Int(u), slot: S.mirrorHits), enc(.subf, [u, v, u]), store(Int(u), slot: S.mirrorHits)]
         let access = words.count
         words += [enc(twin, [Int64(data), 0, t]),
                   load(Int(v), slot: S.scratch2), load(Int(u), slot: S.scratch1), load(Int(t), slot: S.scratch0), 0]
