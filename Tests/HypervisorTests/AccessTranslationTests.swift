@@ -148,8 +148,9 @@ import Telemetry
         #expect(guests[1].vm.translator!.statistics.accessSites == 1)
     }
 
-    /// A store over a translated site: the site goes (its translation's
-    /// words leave the rewind map) and the guest runs what it wrote.
+    /// A load of a translated site reads the original instruction; a store
+    /// over it: the site goes (its translation's words leave the rewind
+    /// map) and the guest runs what it wrote.
     @Test func aStoreOverATranslatedSiteUnpatchesIt() {
         let site: UInt32 = 0x110C
         let li = asm(.addi, [20, 0, 42])
@@ -164,18 +165,19 @@ import Telemetry
                 asm(.addi, [12, 12, 4]),
                 asm(.cmpi, [0, 0, 12, 16]),
                 asm(.bc, [12, 0, -20]),                          // blt
-                asm(.cmpi, [0, 0, 23, 1]), asm(.bc, [12, 2, 24]),   // the second time: done (beq)
+                asm(.cmpi, [0, 0, 23, 1]), asm(.bc, [12, 2, 28]),   // the second time: done (beq)
                 asm(.addi, [23, 0, 1]),
+                asm(.lwz, [24, Int64(site), 0]),                 // the translated site: its original word
                 lis(22, UInt16(li >> 16)), asm(.ori, [22, 22, Int64(li & 0xFFFF)]),
                 asm(.stw, [22, Int64(site), 0]),                 // over the site
-                asm(.b, [Int64(site) - 0x1138]),                 // run it again
+                asm(.b, [Int64(site) - 0x113C]),                 // run it again
                 asm(.b, [0]),
             ])
         }
         let (kvm, bt) = (Self.state(guests[0]), Self.state(guests[1]))
         #expect(kvm == bt, "kvm \(kvm) bt \(bt)")
         let t = guests[1].vm.translator!
-        #expect(bt.gprs[20] == 42 && t.statistics.accessSites == 1 && t.sites[UInt64(site)] == nil)
+        #expect(bt.gprs[20] == 42 && bt.gprs[24] == asm(.lwz, [20, 0, 10]) && t.statistics.accessSites == 1 && t.sites[UInt64(site)] == nil)
         #expect(!t.accessTranslationPCs.values.contains { $0.site == UInt64(site) })
     }
 
