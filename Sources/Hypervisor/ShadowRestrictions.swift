@@ -22,6 +22,12 @@ final class ShadowRestrictions {
         var parent: Fragment { Fragment(start: start & ~(4 * size - 1), size: 4 * size) }
     }
 
+    /// Shadows smaller than this go to the hardware TLB0 as 4 KB pages
+    /// instead of taking a TLB1 entry (0: none do). adapt-dm sets it: its
+    /// layouts break the kernel's large pages into more pieces than the
+    /// P2020's 16 TLB1 entries hold (docs/binary-translation.md).
+    var tlb0Below: UInt64 = 0
+
     /// Disjoint fragments, sorted by start.
     private(set) var fragments: [Fragment] = []
     /// Bumped on every change (the shadow TLB drops what a change affects).

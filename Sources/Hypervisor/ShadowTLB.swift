@@ -132,6 +132,7 @@ final class ShadowTLB {
             } else {
                 while restrictions.overlaps(physical, size) { shrink() }
             }
+            while size < restrictions.tlb0Below && tsize > 2 { shrink() }
         }
         var shadow = BookEMMU.Entry()
         shadow.valid = true

@@ -237,6 +237,32 @@ extension BinaryTranslationTests {
     /// 0xc0000000 with a 4 MB traced fragment around 0xc0801234 is shadowed by
     /// ten entries, each of a size the e500 has and aligned to it; only the
     /// fragment's is execute-only.
+    /// adapt-dm's shadow policy (`ShadowRestrictions.tlb0Below`): around a
+    /// traced 64 KB fragment, the 16 KB and 64 KB pieces of the kernel's
+    /// page become 4 KB TLB0 entries; 256 KB and larger stay in TLB1.
+    @Test func smallShadowPiecesGoToTLB0UnderAdaptDM() {
+        let mmu = BookEMMU(tlb1Entries: 16)
+        let shadow = ShadowTLB(hardware: mmu, ramSize: 256 << 20)
+        let tracing = ShadowRestrictions()
+        tracing.add(.init(start: 0x0025_0000, size: 64 << 10))
+        tracing.tlb0Below = 256 << 10
+        shadow.restrictions = tracing
+        var guest = BookEMMU.Entry()
+        guest.valid = true; guest.tsize = 14; guest.epn = 0xC000_0000; guest.rpn = 0; guest.permissions = 0x3F
+        for ea: UInt32 in [0xC024_1234, 0xC025_1234, 0xC020_1234, 0xC040_1234] {
+            #expect(shadow.install(ea, guest: guest, tlb: 1, index: 0, user: false))
+        }
+        // 0xc0240000: a 64 KB piece -> 4 KB in TLB0; the fragment (64 KB) -> 4 KB in TLB0;
+        // 0xc0200000: a 256 KB piece stays in TLB1; 0xc0400000: a 4 MB piece too.
+        let layout = shadow.tlb1Layout().sorted { $0.ea < $1.ea }
+        #expect(layout.map(\.ea) == [0xC020_0000, 0xC040_0000] && layout.map(\.size) == [256 << 10, 4 << 20], "\(layout)")
+        let tlb0 = (0..<BookEMMU.tlb0Ways * 128).map { mmu.entry(tlb: 0, index: $0) }.filter(\.valid)
+        #expect(Set(tlb0.map(\.epn)) == [0xC024_1000, 0xC025_1000] && tlb0.allSatisfy { $0.tsize == 2 })
+        tracing.tlb0Below = 0
+        #expect(shadow.install(0xC024_5678, guest: guest, tlb: 1, index: 0, user: false))
+        #expect(shadow.tlb1Layout().contains { $0.ea == 0xC024_0000 && $0.size == 64 << 10 })
+    }
+
     @Test func aLargeGuestPageIsShadowedByAlignedFragments() {
         let mmu = BookEMMU(tlb1Entries: 16)
         let shadow = ShadowTLB(hardware: mmu, ramSize: 256 << 20)

@@ -72,6 +72,12 @@ public final class BinaryTranslator: ModeHooks {
         public var mirrors: Bool { mirrorWords || policy == .adaptDM }
         /// Tracing faults of one kernel load or store before it is translated.
         public var accessThreshold = 16
+        /// Shadows of untraced guest memory smaller than this are 4 KB
+        /// hardware TLB0 entries rather than TLB1 entries (0: never).
+        /// adapt-dm's default is 256 KB: the fragments it keeps traced break
+        /// the kernel's large pages into more 16 KB-64 KB pieces than the
+        /// P2020's 16 TLB1 entries hold (docs/binary-translation.md).
+        public var shadowTLB0Below: UInt64 { policy == .adaptDM ? 256 << 10 : 0 }
         /// Fold the rfi that ends the guest's TLB-miss handler into the exit
         /// of its tlbwe (ReturnFolding.swift; beyond the paper, off by default).
         public var foldReturns = false
@@ -210,6 +216,7 @@ public final class BinaryTranslator: ModeHooks {
     public init(_ configuration: Configuration, ramSize: UInt64) {
         self.configuration = configuration
         self.ramSize = ramSize
+        tracing.tlb0Below = configuration.shadowTLB0Below
         windowCycles = UInt64(configuration.windowSeconds * Double(Machine.coreFrequency))
         windowEnd = windowCycles
         if let region = configuration.cacheRegion {
