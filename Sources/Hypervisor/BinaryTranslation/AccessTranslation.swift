@@ -72,12 +72,8 @@ extension BinaryTranslator {
     /// the threshold T of the region holding it and of its traced fragment.
     func creditRemovedFaults(_ physical: UInt64, _ faults: Int, _ vm: VirtualMachine) {
         guard configuration.resizes else { return }
-        privilegedExitsByRegion[physical >> 16, default: 0] += faults
+        creditSavedExits(physical, faults)
         if let f = tracing.fragment(containing: physical) { fragmentStates[f.start]?.threshold += faults }
-        for (start, var region) in untraced where physical >= start && physical < start + region.size {
-            region.exits += faults
-            untraced[start] = region
-        }
     }
 
     // MARK: Placement
@@ -125,13 +121,7 @@ extension BinaryTranslator {
         if case .tlbMiss(let address, let access) = reason {
             if address & 0xFFFF_F000 == SharedSpace.effectiveAddress && access != .execute {
                 // The spill slots or the mirror (the guest's own addresses there trap before the access).
-                if vcpu.msr & (MSR.pr | MSR.ds) == 0 && sharedSpaceActive {
-                    vm.shadow.installVMMPage(at: SharedSpace.effectiveAddress, writable: true)
-                    vm.hardware.flushTLB()
-                    vm.account(.dtlbVirt)
-                    vm.profile?.record(pc: site.ea, class: .dtlbmiss)
-                    return .handled
-                }
+                if installSharedSpace(pc: site.ea, vm) { return .handled }
             } else if let physical = vcpu.systemTranslation(address, access).physical, physical < ramSize {
                 // Guest RAM the guest maps (the access's data, the translation's own page):
                 // the common handler shadows it and the translation goes on.
@@ -176,11 +166,11 @@ extension BinaryTranslator {
             type = .emulatedInstruction
         }
         vm.account(type)
-        vm.profile?.record(pc: site.ea, class: type == .accessViolation ? .tracing : type == .mmio ? .mmio
-                                               : type == .dtlbReal ? .dtlbmiss : type == .dsi ? .dsi : .other)
+        vm.profile?.record(pc: site.ea, class: type == .accessViolation ? .tracing : type == .emulatedInstruction ? .other
+                                               : InstructionClass(exit: type, access: access))
         if let fragment, let physical, !reflected {
             statistics.tracingFaults &+= 1
-            if vm.recording { attributeFault(pc: site.ea, address: ea, physical: physical, span: accessSpan(at: site.ea, vm), vm) }
+            if vm.recording { attributeFault(pc: site.ea, address: ea, physical: physical, vm) }
             if configuration.resizes { noteTracingFault(fragment, physical, vm) }
             // A word of kernel data the site reads or writes whole (or a part of): mirror it.
             if let m = spec.memory, m.kind == .single, m.size <= 4, ea % UInt32(m.size) == 0 { fillMirror(ea, physical, vm) }

@@ -289,13 +289,7 @@ public final class BinaryTranslator: ModeHooks {
             // A translation reaching the shared space (the guest's own accesses there are the guest TLB's).
             guard let site = translationStarts[pc].flatMap({ sites[$0] })
                     ?? sites.values.first(where: { $0.ea == pc && $0.translation == nil }) else { return .notHandled }
-            if vm.vcpu.msr & (MSR.pr | MSR.ds) == 0 && sharedSpaceActive {
-                vm.shadow.installVMMPage(at: SharedSpace.effectiveAddress, writable: true)
-                vm.hardware.flushTLB()
-                vm.account(.dtlbVirt)
-                vm.profile?.record(pc: pc, class: .dtlbmiss)
-                return .handled
-            }
+            if installSharedSpace(pc: pc, vm) { return .handled }
             // Not the guest kernel's address space 0: the shared space is not there, so emulate the original.
             vm.hardware.pc = site.ea
             return emulateOriginal(site, vm)
@@ -333,16 +327,38 @@ public final class BinaryTranslator: ModeHooks {
 
     func guestMapsSharedSpace(_ tlb: BookEMMU) -> Bool {
         let ea = SharedSpace.effectiveAddress
+        return Self.space0TLB1Entry(ea, tlb) != nil || Self.space0TLB0Covers(ea, tlb)
+    }
+
+    /// The first valid guest TLB1 entry of address space 0 covering `ea`, whatever its TID.
+    static func space0TLB1Entry(_ ea: UInt32, _ tlb: BookEMMU) -> BookEMMU.Entry? {
         for i in 0..<tlb.tlb1Entries {
             let e = tlb.entry(tlb: 1, index: i)
-            if e.valid && e.ts == 0 && ea & e.pageMask == e.epn { return true }
+            if e.valid && e.ts == 0 && ea & e.pageMask == e.epn { return e }
         }
+        return nil
+    }
+
+    /// Whether a valid guest TLB0 entry of address space 0 covers `ea`.
+    static func space0TLB0Covers(_ ea: UInt32, _ tlb: BookEMMU) -> Bool {
         let set = Int((ea >> 12) & 127)
         for way in 0..<BookEMMU.tlb0Ways {
             let e = tlb.entry(tlb: 0, index: set * BookEMMU.tlb0Ways + way)
             if e.valid && e.ts == 0 && ea & e.pageMask == e.epn { return true }
         }
         return false
+    }
+
+    /// A translation's access to the shared space missed in the hardware
+    /// TLB: maps the page when the guest kernel's address space 0 is
+    /// current (the exit is accounted to `pc`); false when it is not.
+    func installSharedSpace(pc: UInt32, _ vm: VirtualMachine) -> Bool {
+        guard vm.vcpu.msr & (MSR.pr | MSR.ds) == 0 && sharedSpaceActive else { return false }
+        vm.shadow.installVMMPage(at: SharedSpace.effectiveAddress, writable: true)
+        vm.hardware.flushTLB()
+        vm.account(.dtlbVirt)
+        vm.profile?.record(pc: pc, class: .dtlbmiss)
+        return true
     }
 
     // MARK: Patching

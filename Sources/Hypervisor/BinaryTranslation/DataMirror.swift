@@ -92,13 +92,9 @@ extension BinaryTranslator {
     /// a valid TLB1 entry of address space 0, global, cached, big-endian,
     /// kernel-readable; whether the kernel may write it.
     func mirrorMapping(_ ea: UInt32, _ tlb: BookEMMU) -> (physical: UInt64, writable: Bool)? {
-        for i in 0..<tlb.tlb1Entries {
-            let e = tlb.entry(tlb: 1, index: i)
-            guard e.valid, e.ts == 0, ea & e.pageMask == e.epn else { continue }
-            guard e.tid == 0, e.wimge & 0x09 == 0, e.permissions & BookEMMU.Permission.sr != 0 else { return nil }   // I, E
-            return (e.rpn | UInt64(ea & ~e.pageMask), e.permissions & BookEMMU.Permission.sw != 0)
-        }
-        return nil
+        guard let e = Self.space0TLB1Entry(ea, tlb),
+              e.tid == 0, e.wimge & 0x09 == 0, e.permissions & BookEMMU.Permission.sr != 0 else { return nil }   // I, E
+        return (e.rpn | UInt64(ea & ~e.pageMask), e.permissions & BookEMMU.Permission.sw != 0)
     }
 
     /// After a translated site's emulated tracing fault on kernel `address`
@@ -166,11 +162,7 @@ extension BinaryTranslator {
                 }
             }
             // A TLB0 entry of address space 0 covering the word would take it from the TLB1 mapping.
-            let set = Int((entry.ea >> 12) & 127)
-            for way in 0..<BookEMMU.tlb0Ways {
-                let e = tlb.entry(tlb: 0, index: set * BookEMMU.tlb0Ways + way)
-                if e.valid && e.ts == 0 && entry.ea & e.pageMask == e.epn { writeBack(n, vm); break }
-            }
+            if Self.space0TLB0Covers(entry.ea, tlb) { writeBack(n, vm) }
         }
         mirror.checkedTLB1 = tlb.tlb1
     }
@@ -198,9 +190,7 @@ extension BinaryTranslator {
     /// device may have written it). At most 64 words each way per request.
     func deviceAccess(before: Bool, _ vm: VirtualMachine) {
         guard !mirror.isEmpty else { return }
-        let ram = vm.board.ram
-        for (physical, n) in mirror.byPhysical {
-            if before { ram.store32BE(physical, mirrorValue(n)) } else { setMirrorValue(n, ram.load32BE(physical)) }
-        }
+        let pages = Array(mirror.pages.keys)
+        if before { putMirrored(pages, vm.board.ram) } else { takeMirrored(pages, vm.board.ram) }
     }
 }

@@ -50,7 +50,7 @@ extension BinaryTranslator {
         let (stop, reflected) = stepTracedAccess(pc: pc, address: address, vm)
         vm.account(reflected ? .dsi : .accessViolation)
         vm.profile?.record(pc: pc, class: reflected ? .dsi : .tracing)
-        if !reflected && vm.recording { attributeFault(pc: pc, address: address, physical: physical, span: accessSpan(at: pc, vm), vm) }
+        if !reflected && vm.recording { attributeFault(pc: pc, address: address, physical: physical, vm) }
         if configuration.resizes { noteTracingFault(fragment, physical, vm) }
         if !reflected { noteAccessFault(pc: pc, vm) }
         return stop.map { .stop($0) } ?? .handled
@@ -82,9 +82,10 @@ extension BinaryTranslator {
 
     /// Records a tracing fault against its instruction (`faultProfile`):
     /// what it touched, and whether the access lay within one aligned word.
-    func attributeFault(pc: UInt32, address: UInt32, physical: UInt64, span: UInt32, _ vm: VirtualMachine) {
+    func attributeFault(pc: UInt32, address: UInt32, physical: UInt64, _ vm: VirtualMachine) {
         let word = instructionWord(at: pc, vm) ?? 0
         let memory = InstructionTable.spec(DecodeTable.shared.decode(word))?.memory
+        let span = Self.accessSpan(of: word)
         let target: TracedTarget
         if cache.page(containing: physical) != nil {
             target = .stolenPage
@@ -106,8 +107,12 @@ extension BinaryTranslator {
     /// How many bytes the load or store at `pc` may touch (its row's memory
     /// column); 128 when the instruction cannot be read.
     func accessSpan(at pc: UInt32, _ vm: VirtualMachine) -> UInt32 {
-        guard let word = instructionWord(at: pc, vm),
-              let m = InstructionTable.spec(DecodeTable.shared.decode(word))?.memory else { return 128 }
+        instructionWord(at: pc, vm).map(Self.accessSpan(of:)) ?? 128
+    }
+
+    /// How many bytes the load or store `word` may touch; 128 for anything else.
+    static func accessSpan(of word: UInt32) -> UInt32 {
+        guard let m = InstructionTable.spec(DecodeTable.shared.decode(word))?.memory else { return 128 }
         switch m.kind {
         case .single: return UInt32(m.size)
         case .multiple: return UInt32(4 * (32 - Instruction(word).rD))
@@ -254,12 +259,18 @@ extension BinaryTranslator {
 
     func notePrivilegedExit(_ pc: UInt32, _ vm: VirtualMachine) {
         guard let physical = vm.vcpu.systemTranslation(pc, .execute).physical else { return }
-        privilegedExitsByRegion[physical >> 16, default: 0] += 1
+        creditSavedExits(physical, 1)
+        if vm.hardware.cycles >= windowEnd { endWindow(vm) }
+    }
+
+    /// `n` exits a patch at guest physical `physical` saves (or would):
+    /// they count towards T of its 64 KB region and of any untraced region holding it.
+    func creditSavedExits(_ physical: UInt64, _ n: Int) {
+        privilegedExitsByRegion[physical >> 16, default: 0] += n
         for (start, var region) in untraced where physical >= start && physical < start + region.size {
-            region.exits += 1
+            region.exits += n
             untraced[start] = region
         }
-        if vm.hardware.cycles >= windowEnd { endWindow(vm) }
     }
 
     /// An untraced region is traced again only once its privileged exits exceed its T.

@@ -125,8 +125,6 @@ enum Translation {
         struct Spill: Equatable { let register: Int, slot: Int, save: Int, restore: Int }
         let spills: [Spill]
         let access: Int
-        /// The `twi` that stops an effective address in the shared space's page (or just below it).
-        let addressTrap: Int
     }
 
     /// Per opcode, the D-form row a load/store translation performs its
@@ -180,7 +178,6 @@ enum Translation {
         } else {
             words.append(enc(.addi, [t, Int64(i.rA), Int64(i.simm)]))   // rA = 0: li
         }
-        let addressTrap = words.count
         words += [enc(.twi, [5, t, -4100]),                            // EA >= 0xffffeffc (logically): trap
                   enc(.rlwinm, [u, t, 2, 22, 27]),                     // ((EA >> 2) & 63) * 16: the entry
                   enc(.lwz, [v, SharedSpace.displacement(S.mirror + (m.isStore ? 4 : 0)), u]),
@@ -203,7 +200,7 @@ enum Translation {
         let layout = AccessLayout(spills: [.init(register: Int(t), slot: S.scratch0, save: 0, restore: n - 2),
                                            .init(register: Int(u), slot: S.scratch1, save: 1, restore: n - 3),
                                            .init(register: Int(v), slot: S.scratch2, save: 2, restore: n - 4)],
-                                  access: access, addressTrap: addressTrap)
+                                  access: access)
         return (Code(words: words, traps: [], scratch: [Int(t), Int(u), Int(v)]), layout)
     }
 
